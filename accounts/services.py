@@ -1,0 +1,60 @@
+"""Workflows on accounts. Every path (web, admin, import, commands) goes through these."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from crm import permissions
+from crm.models import RecordStatus
+from crm.services import record_apply, record_delete, record_reassign, record_save
+
+
+@transaction.atomic
+def account_create(*, actor, owner=None, **fields) -> Account:
+    """Create an account owned by ``owner`` (the actor by default)."""
+    account = Account(owner=owner or actor, **fields)
+    return record_save(account, actor=actor)
+
+
+@transaction.atomic
+def account_update(*, account: Account, actor, **fields) -> Account:
+    """Change an account's fields."""
+    if "owner" in fields and fields["owner"] != account.owner:
+        record_reassign(record=account, owner=fields.pop("owner"), actor=actor)
+    fields.pop("owner", None)
+    return record_apply(account, actor=actor, data=fields)
+
+
+def account_reassign(*, account: Account, owner, actor) -> Account:
+    """Give the account to another owner."""
+    return record_reassign(record=account, owner=owner, actor=actor)
+
+
+@transaction.atomic
+def account_set_status(*, account: Account, status: str, actor) -> Account:
+    """Activate or deactivate an account."""
+    if status not in RecordStatus.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
+    account.status = status
+    return record_save(account, actor=actor, fields=["status"])
+
+
+@transaction.atomic
+def account_delete(*, account: Account, actor) -> None:
+    """Delete an account; its contacts stay, unlinked. Refused while it has opportunities or invoices."""
+    permissions.require(permissions.can_delete(actor, account), _("You can delete only records you own."))
+    opportunities = account.opportunities.count()
+    invoices = account.invoices.count()
+    if opportunities or invoices:
+        raise ValidationError(
+            _(
+                "The account %(name)s has %(opportunities)d opportunities and %(invoices)d invoices, "
+                "so it cannot be deleted. Deactivate it instead."
+            )
+            % {"name": account.name, "opportunities": opportunities, "invoices": invoices},
+            code="account_has_records",
+        )
+    Account.objects.filter(parent_account=account).update(parent_account=None)
+    account.contacts.update(account=None)
+    record_delete(record=account, actor=actor)

@@ -1,0 +1,84 @@
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import OwnedRecord, PostalAddress, RecordStatus
+
+
+class PreferredContactMethod(models.TextChoices):
+    ANY = "any", _("Any")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    MAIL = "mail", _("Mail")
+
+
+class Contact(OwnedRecord, PostalAddress):
+    """A person the sales team works with; belongs to at most one account."""
+
+    first_name = models.CharField(_("first name"), max_length=80, blank=True)
+    last_name = models.CharField(_("last name"), max_length=80)
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("account"),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    business_phone = models.CharField(_("business phone"), max_length=40, blank=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=40, blank=True)
+    preferred_contact_method = models.CharField(
+        _("preferred method of contact"),
+        max_length=10,
+        choices=PreferredContactMethod.choices,
+        default=PreferredContactMethod.ANY,
+    )
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "pk"]
+        permissions = [
+            ("delete_any_contact", _("Can delete contacts owned by others")),
+            ("reassign_contact", _("Can reassign own contacts")),
+            ("reassign_any_contact", _("Can reassign contacts owned by others")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(last_name=""), name="contact_last_name_required"),
+            models.CheckConstraint(
+                condition=Q(status__in=RecordStatus.values), name="contact_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "last_name", "first_name"], name="contact_account_name_idx"),
+            models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
+            models.Index(Lower("email"), name="contact_email_idx"),
+            models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def is_active(self):
+        return self.status == RecordStatus.ACTIVE
+
+    def get_absolute_url(self):
+        return reverse("contacts:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        self.first_name = self.first_name.strip()
+        self.last_name = self.last_name.strip()

@@ -1,0 +1,120 @@
+"""Workflows on contacts, including the one-account rule."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from contacts.models import Contact
+from crm import permissions
+from crm.models import RecordStatus
+from crm.services import record_apply, record_delete, record_reassign, record_save
+
+
+def already_on_account_error(contact: Contact, account: Account) -> ValidationError:
+    """The error given whenever a contact would move from one account to another."""
+    return ValidationError(
+        _(
+            "%(contact)s already belongs to the account %(account)s. A contact can belong to only one "
+            "account: remove it from %(account)s first."
+        )
+        % {"contact": contact.full_name, "account": account.name},
+        code="contact_has_account",
+    )
+
+
+@transaction.atomic
+def contact_create(*, actor, owner=None, **fields) -> Contact:
+    """Create a contact, optionally on an account."""
+    contact = Contact(owner=owner or actor, **fields)
+    return record_save(contact, actor=actor)
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor, **fields) -> Contact:
+    """Change a contact's fields; moving it to another account is refused (remove it first)."""
+    if "owner" in fields and fields["owner"] != contact.owner:
+        record_reassign(record=contact, owner=fields.pop("owner"), actor=actor)
+    fields.pop("owner", None)
+    if "account" in fields:
+        new_account = fields.pop("account")
+        new_account_id = new_account.pk if new_account else None
+        if new_account_id != contact.account_id:
+            if new_account is None:
+                contact_detach_from_account(contact=contact, actor=actor)
+            else:
+                contact_attach_to_account(contact=contact, account=new_account, actor=actor)
+    return record_apply(contact, actor=actor, data=fields)
+
+
+@transaction.atomic
+def contact_attach_to_account(*, contact: Contact, account: Account, actor) -> Contact:
+    """Put a contact on an account; refused when it already belongs to another account.
+
+    Race-safe: the row is locked, and the update only applies while the contact
+    has no account, so two concurrent attachments cannot both succeed.
+    """
+    permissions.require(permissions.can_change(actor, contact))
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.account_id == account.pk:
+        contact.account = account
+        return contact
+    if locked.account_id is not None:
+        raise already_on_account_error(locked, Account.objects.get(pk=locked.account_id))
+    updated = Contact.objects.filter(pk=contact.pk, account__isnull=True).update(
+        account=account, modified_by=actor, modified_at=timezone.now()
+    )
+    if not updated:
+        current = Contact.objects.select_related("account").get(pk=contact.pk)
+        raise already_on_account_error(current, current.account)
+    contact.account = account
+    contact.modified_by = actor
+    return contact
+
+
+@transaction.atomic
+def contact_detach_from_account(*, contact: Contact, actor) -> Contact:
+    """Remove a contact from its account; it stops being that account's primary contact."""
+    permissions.require(permissions.can_change(actor, contact))
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.account_id is None:
+        contact.account = None
+        return contact
+    Account.objects.filter(pk=locked.account_id, primary_contact=contact).update(primary_contact=None)
+    contact.account = None
+    record_save(contact, actor=actor, fields=["account"])
+    return contact
+
+
+def contact_reassign(*, contact: Contact, owner, actor) -> Contact:
+    """Give the contact to another owner."""
+    return record_reassign(record=contact, owner=owner, actor=actor)
+
+
+@transaction.atomic
+def contact_set_status(*, contact: Contact, status: str, actor) -> Contact:
+    """Activate or deactivate a contact."""
+    if status not in RecordStatus.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
+    contact.status = status
+    return record_save(contact, actor=actor, fields=["status"])
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor) -> None:
+    """Delete a contact. Refused while it has opportunities or invoices."""
+    permissions.require(permissions.can_delete(actor, contact), _("You can delete only records you own."))
+    opportunities = contact.opportunities.count()
+    invoices = contact.invoices.count()
+    if opportunities or invoices:
+        raise ValidationError(
+            _(
+                "The contact %(name)s has %(opportunities)d opportunities and %(invoices)d invoices, "
+                "so it cannot be deleted. Deactivate it instead."
+            )
+            % {"name": contact.full_name, "opportunities": opportunities, "invoices": invoices},
+            code="contact_has_records",
+        )
+    Account.objects.filter(primary_contact=contact).update(primary_contact=None)
+    record_delete(record=contact, actor=actor)

@@ -1,0 +1,64 @@
+"""Services shared by every CRM record: saving with validation, reassigning, deleting."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from crm import permissions
+
+
+def record_save(record, *, actor, fields=None):
+    """Validate ``record`` fully, stamp who changed it, and save it.
+
+    ``fields`` limits the save to those columns (plus the audit columns).
+    """
+    if record.pk is None or record._state.adding:
+        record.created_by = actor
+        if getattr(record, "owner_id", None) is None:
+            record.owner = actor
+    record.modified_by = actor
+    record.full_clean()
+    if fields is None:
+        record.save()
+    else:
+        record.save(update_fields=[*fields, "modified_by", "modified_at"])
+    return record
+
+
+def record_apply(record, *, actor, data):
+    """Set the given field values on ``record``, validate and save it."""
+    for name, value in data.items():
+        setattr(record, name, value)
+    return record_save(record, actor=actor)
+
+
+def record_reassign(*, record, owner, actor):
+    """Give ``record`` to ``owner``; only its owner (with the right) or a manager may."""
+    permissions.require(
+        permissions.can_reassign(actor, record),
+        _("You can reassign only records you own."),
+    )
+    if not owner.is_active:
+        raise ValidationError({"owner": _("The new owner is not an active user.")}, code="owner_inactive")
+    with transaction.atomic():
+        record.owner = owner
+        record_save(record, actor=actor, fields=["owner"])
+    return record
+
+
+def record_delete(*, record, actor):
+    """Delete ``record`` when the actor may and nothing depends on it."""
+    permissions.require(
+        permissions.can_delete(actor, record),
+        _("You can delete only records you own."),
+    )
+    try:
+        with transaction.atomic():
+            record.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("%(record)s cannot be deleted because other records refer to it (%(count)d). Deactivate it instead.")
+            % {"record": record, "count": len(error.protected_objects)},
+            code="protected",
+        ) from error

@@ -1,0 +1,221 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import CurrencyField, MoneyField, OwnedRecord
+
+CENT = Decimal("0.01")
+
+
+class InvoiceState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    PAID = "paid", _("Paid")
+    CANCELED = "canceled", _("Canceled")
+
+
+class InvoiceStatusReason(models.TextChoices):
+    NEW = "new", _("New")
+    BILLED = "billed", _("Billed")
+    COMPLETE = "complete", _("Complete")
+    PARTIAL = "partial", _("Partial")
+    CANCELED = "canceled", _("Canceled")
+
+
+STATUS_REASONS_BY_STATE = {
+    InvoiceState.ACTIVE: (InvoiceStatusReason.NEW, InvoiceStatusReason.BILLED),
+    InvoiceState.PAID: (InvoiceStatusReason.COMPLETE, InvoiceStatusReason.PARTIAL),
+    InvoiceState.CANCELED: (InvoiceStatusReason.CANCELED,),
+}
+
+
+class Invoice(OwnedRecord):
+    """A bill sent to an account or a contact, with line items and stored totals."""
+
+    invoice_number = models.CharField(
+        _("invoice number"),
+        max_length=40,
+        unique=True,
+        error_messages={"unique": _("An invoice with this invoice number already exists.")},
+    )
+    name = models.CharField(_("name"), max_length=200)
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("account"),
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("contact"),
+    )
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("opportunity"),
+    )
+    state = models.CharField(
+        _("status"), max_length=10, choices=InvoiceState.choices, default=InvoiceState.ACTIVE, editable=False
+    )
+    status_reason = models.CharField(
+        _("status reason"), max_length=10, choices=InvoiceStatusReason.choices, default=InvoiceStatusReason.NEW
+    )
+    invoice_date = models.DateField(_("invoice date"), default=timezone.localdate)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    paid_date = models.DateField(_("paid on"), null=True, blank=True, editable=False)
+    currency = CurrencyField()
+    subtotal = MoneyField(_("subtotal"), default=Decimal("0.00"), editable=False)
+    discount_total = MoneyField(_("discount"), default=Decimal("0.00"), editable=False)
+    tax_total = MoneyField(_("tax"), default=Decimal("0.00"), editable=False)
+    total_amount = MoneyField(_("total amount"), default=Decimal("0.00"), editable=False)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-invoice_date", "-pk"]
+        permissions = [
+            ("delete_any_invoice", _("Can delete invoices owned by others")),
+            ("reassign_invoice", _("Can reassign own invoices")),
+            ("reassign_any_invoice", _("Can reassign invoices owned by others")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(account__isnull=False) | Q(contact__isnull=False),
+                name="invoice_has_customer",
+                violation_error_message=_("Choose an account or a contact."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(due_date__gte=F("invoice_date")),
+                name="invoice_due_after_invoice_date",
+                violation_error_message=_("The due date cannot be before the invoice date."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(state=InvoiceState.ACTIVE, status_reason__in=STATUS_REASONS_BY_STATE[InvoiceState.ACTIVE])
+                    | Q(state=InvoiceState.PAID, status_reason__in=STATUS_REASONS_BY_STATE[InvoiceState.PAID])
+                    | Q(state=InvoiceState.CANCELED, status_reason__in=STATUS_REASONS_BY_STATE[InvoiceState.CANCELED])
+                ),
+                name="invoice_status_reason_matches_state",
+                violation_error_message=_("The status reason does not fit the status."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=InvoiceState.PAID) | Q(paid_date__isnull=False),
+                name="invoice_paid_has_paid_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount=F("subtotal") - F("discount_total") + F("tax_total")),
+                name="invoice_total_adds_up",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-invoice_date"], name="invoice_account_recent_idx"),
+            models.Index(fields=["contact", "-invoice_date"], name="invoice_contact_recent_idx"),
+            models.Index(fields=["state", "due_date"], name="invoice_state_due_idx"),
+            models.Index(fields=["owner", "-invoice_date"], name="invoice_owner_recent_idx"),
+            models.Index(fields=["name"], name="invoice_name_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_number} {self.name}".strip()
+
+    def get_absolute_url(self):
+        return reverse("invoices:detail", args=[self.pk])
+
+    @property
+    def customer(self):
+        return self.account or self.contact
+
+    @property
+    def is_overdue(self):
+        return (
+            self.state == InvoiceState.ACTIVE
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.account_id is None and self.contact_id is None:
+            errors["account"] = ValidationError(_("Choose an account or a contact."), code="no_customer")
+        if self.due_date and self.invoice_date and self.due_date < self.invoice_date:
+            errors["due_date"] = ValidationError(
+                _("The due date cannot be before the invoice date."), code="due_before_invoice"
+            )
+        if self.status_reason not in STATUS_REASONS_BY_STATE.get(self.state, ()):
+            errors["status_reason"] = ValidationError(
+                _("The status reason does not fit the status."), code="status_reason_mismatch"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class InvoiceLine(models.Model):
+    """One line item of an invoice; its amounts are computed by ``compute_line``."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.CharField(_("description"), max_length=250)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    unit_price = MoneyField(_("unit price"), validators=[MinValueValidator(0)])
+    discount = MoneyField(
+        _("discount"), default=Decimal("0.00"), validators=[MinValueValidator(0)], help_text=_("An amount off the line.")
+    )
+    tax_rate = models.DecimalField(
+        _("tax rate"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("19.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Percent."),
+    )
+    base_amount = MoneyField(_("amount"), default=Decimal("0.00"), editable=False)
+    tax_amount = MoneyField(_("tax"), default=Decimal("0.00"), editable=False)
+    line_total = MoneyField(_("line total"), default=Decimal("0.00"), editable=False)
+
+    class Meta:
+        verbose_name = _("line item")
+        verbose_name_plural = _("line items")
+        ordering = ["invoice", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="invoice_line_quantity_not_negative"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="invoice_line_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="invoice_line_tax_rate_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    def clean(self):
+        super().clean()
+        if None not in (self.quantity, self.unit_price, self.discount) and self.discount > self.quantity * self.unit_price:
+            raise ValidationError(
+                {"discount": ValidationError(_("The discount cannot exceed the line amount."), code="discount_too_big")}
+            )
+
+
+def compute_line(*, quantity, unit_price, discount, tax_rate):
+    """Return (base, tax, total) of one line, each rounded to cents: the one place line amounts are computed."""
+    base = (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+    net = base - discount
+    tax = (net * tax_rate / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return base, tax, net + tax

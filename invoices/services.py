@@ -1,0 +1,139 @@
+"""Workflows on invoices: create with lines, edit, mark paid, cancel. Totals are computed here only."""
+
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.services import record_delete, record_reassign, record_save
+from invoices.models import Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason, compute_line
+
+LINE_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate")
+
+
+def _fill_customer(invoice: Invoice) -> None:
+    # Like opportunities: an invoice for a contact with an account is also the account's;
+    # an invoice for an opportunity bills that opportunity's customer unless one was given.
+    if invoice.account_id is None and invoice.contact_id is None and invoice.opportunity_id is not None:
+        invoice.account_id = invoice.opportunity.account_id
+        invoice.contact_id = invoice.opportunity.contact_id
+    if invoice.account_id is None and invoice.contact_id is not None:
+        invoice.account_id = invoice.contact.account_id
+
+
+def _write_lines(invoice: Invoice, lines) -> None:
+    """Replace the invoice's lines with ``lines`` (dicts of LINE_FIELDS), validated, and store the totals."""
+    invoice.lines.all().delete()
+    built = []
+    errors = {}
+    for position, data in enumerate(lines, start=1):
+        line = InvoiceLine(invoice=invoice, position=position, **{k: data[k] for k in LINE_FIELDS if k in data})
+        try:
+            # full_clean also turns the given values into Decimals.
+            line.full_clean(exclude=["invoice"])
+        except ValidationError as error:
+            errors[f"line {position}"] = error.messages
+            continue
+        line.base_amount, line.tax_amount, line.line_total = compute_line(
+            quantity=line.quantity, unit_price=line.unit_price, discount=line.discount, tax_rate=line.tax_rate
+        )
+        built.append(line)
+    if errors:
+        raise ValidationError(
+            [
+                ValidationError(_("Line %(n)s: %(messages)s") % {"n": key.split()[1], "messages": " ".join(msgs)})
+                for key, msgs in errors.items()
+            ]
+        )
+    InvoiceLine.objects.bulk_create(built)
+    _store_totals(invoice, built)
+
+
+def _store_totals(invoice: Invoice, lines) -> None:
+    invoice.subtotal = sum((line.base_amount for line in lines), Decimal("0.00"))
+    invoice.discount_total = sum((line.discount for line in lines), Decimal("0.00"))
+    invoice.tax_total = sum((line.tax_amount for line in lines), Decimal("0.00"))
+    invoice.total_amount = invoice.subtotal - invoice.discount_total + invoice.tax_total
+
+
+def _require_active(invoice: Invoice) -> Invoice:
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.state != InvoiceState.ACTIVE:
+        raise ValidationError(
+            _("This invoice is %(state)s and can no longer be changed.") % {"state": locked.get_state_display()},
+            code="not_active",
+        )
+    return locked
+
+
+@transaction.atomic
+def invoice_create(*, actor, lines=(), owner=None, **fields) -> Invoice:
+    """Create an active invoice with its lines; the number is generated when not given."""
+    invoice = Invoice(owner=owner or actor, **fields)
+    _fill_customer(invoice)
+    generate_number = not invoice.invoice_number
+    if generate_number:
+        # A unique placeholder until the primary key gives the real number.
+        invoice.invoice_number = f"TMP-{uuid.uuid4().hex[:20]}"
+    record_save(invoice, actor=actor)
+    if generate_number:
+        invoice.invoice_number = _next_free_number(invoice)
+    _write_lines(invoice, lines)
+    invoice.save(update_fields=["invoice_number", "subtotal", "discount_total", "tax_total", "total_amount"])
+    return invoice
+
+
+def _next_free_number(invoice: Invoice) -> str:
+    number = f"INV-{invoice.pk:07d}"
+    if Invoice.objects.filter(invoice_number=number).exclude(pk=invoice.pk).exists():
+        number = f"{number}-{uuid.uuid4().hex[:4].upper()}"
+    return number
+
+
+@transaction.atomic
+def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
+    """Change an active invoice; ``lines``, when given, replace its line items."""
+    locked = _require_active(invoice)
+    if "owner" in fields and fields["owner"] != locked.owner:
+        record_reassign(record=locked, owner=fields.pop("owner"), actor=actor)
+    fields.pop("owner", None)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    _fill_customer(locked)
+    if lines is not None:
+        _write_lines(locked, lines)
+    return record_save(locked, actor=actor)
+
+
+@transaction.atomic
+def invoice_mark_paid(*, invoice: Invoice, actor, paid_date=None, partial=False) -> Invoice:
+    """Mark an active invoice paid, in full or in part."""
+    locked = _require_active(invoice)
+    locked.state = InvoiceState.PAID
+    locked.status_reason = InvoiceStatusReason.PARTIAL if partial else InvoiceStatusReason.COMPLETE
+    locked.paid_date = paid_date or timezone.localdate()
+    return record_save(locked, actor=actor)
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
+    """Cancel an active invoice."""
+    locked = _require_active(invoice)
+    locked.state = InvoiceState.CANCELED
+    locked.status_reason = InvoiceStatusReason.CANCELED
+    return record_save(locked, actor=actor)
+
+
+def invoice_reassign(*, invoice: Invoice, owner, actor) -> Invoice:
+    """Give the invoice to another owner."""
+    return record_reassign(record=invoice, owner=owner, actor=actor)
+
+
+@transaction.atomic
+def invoice_delete(*, invoice: Invoice, actor) -> None:
+    """Delete an invoice and its lines."""
+    record_delete(record=invoice, actor=actor)
+

@@ -1,0 +1,104 @@
+"""Workflows on opportunities: create, edit, close as won or lost, reopen."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.services import record_apply, record_delete, record_reassign, record_save
+from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason
+
+
+def _fill_account_from_contact(opportunity: Opportunity) -> None:
+    # An opportunity for a contact that has an account is also that account's.
+    if opportunity.account_id is None and opportunity.contact_id is not None:
+        opportunity.account_id = opportunity.contact.account_id
+
+
+@transaction.atomic
+def opportunity_create(*, actor, owner=None, **fields) -> Opportunity:
+    """Create an open opportunity for an account and/or a contact."""
+    opportunity = Opportunity(owner=owner or actor, **fields)
+    _fill_account_from_contact(opportunity)
+    return record_save(opportunity, actor=actor)
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, actor, **fields) -> Opportunity:
+    """Change an open opportunity's fields."""
+    if not opportunity.is_open:
+        raise ValidationError(_("A closed opportunity cannot be edited. Reopen it first."), code="closed")
+    if "owner" in fields and fields["owner"] != opportunity.owner:
+        record_reassign(record=opportunity, owner=fields.pop("owner"), actor=actor)
+    fields.pop("owner", None)
+    if fields.get("status_reason") not in (None, *_open_reasons()):
+        raise ValidationError({"status_reason": _("An open opportunity is in progress or on hold.")})
+    account = fields.get("account", opportunity.account)
+    contact = fields.get("contact", opportunity.contact)
+    if account is None and contact is not None and contact.account_id is not None:
+        fields["account"] = contact.account
+    return record_apply(opportunity, actor=actor, data=fields)
+
+
+def _open_reasons():
+    return (OpportunityStatusReason.IN_PROGRESS, OpportunityStatusReason.ON_HOLD)
+
+
+def _lock_open(opportunity: Opportunity) -> Opportunity:
+    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if locked.state != OpportunityState.OPEN:
+        raise ValidationError(_("This opportunity is already closed."), code="already_closed")
+    return locked
+
+
+@transaction.atomic
+def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_date=None, actor) -> Opportunity:
+    """Close an opportunity as won with its actual revenue."""
+    locked = _lock_open(opportunity)
+    if actual_revenue is None or actual_revenue < 0:
+        raise ValidationError({"actual_revenue": _("Give the actual revenue (zero or more).")}, code="revenue")
+    locked.state = OpportunityState.WON
+    locked.status_reason = OpportunityStatusReason.WON
+    locked.sales_stage = "close"
+    locked.probability = 100
+    locked.actual_revenue = actual_revenue
+    locked.actual_close_date = close_date or timezone.localdate()
+    return record_save(locked, actor=actor)
+
+
+@transaction.atomic
+def opportunity_close_as_lost(*, opportunity: Opportunity, status_reason, close_date=None, actor) -> Opportunity:
+    """Close an opportunity as lost, canceled or out-sold."""
+    locked = _lock_open(opportunity)
+    if status_reason not in (OpportunityStatusReason.CANCELED, OpportunityStatusReason.OUT_SOLD):
+        raise ValidationError({"status_reason": _("A lost opportunity is canceled or out-sold.")}, code="reason")
+    locked.state = OpportunityState.LOST
+    locked.status_reason = status_reason
+    locked.probability = 0
+    locked.actual_revenue = None
+    locked.actual_close_date = close_date or timezone.localdate()
+    return record_save(locked, actor=actor)
+
+
+@transaction.atomic
+def opportunity_reopen(*, opportunity: Opportunity, actor) -> Opportunity:
+    """Reopen a won or lost opportunity; its actual revenue and close date are cleared."""
+    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if locked.state == OpportunityState.OPEN:
+        raise ValidationError(_("This opportunity is already open."), code="already_open")
+    locked.state = OpportunityState.OPEN
+    locked.status_reason = OpportunityStatusReason.IN_PROGRESS
+    locked.actual_revenue = None
+    locked.actual_close_date = None
+    return record_save(locked, actor=actor)
+
+
+def opportunity_reassign(*, opportunity: Opportunity, owner, actor) -> Opportunity:
+    """Give the opportunity to another owner."""
+    return record_reassign(record=opportunity, owner=owner, actor=actor)
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity, actor) -> None:
+    """Delete an opportunity; refused while invoices refer to it."""
+    record_delete(record=opportunity, actor=actor)

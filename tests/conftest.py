@@ -1,0 +1,23 @@
+import pytest
+
+from tests.factories import AdministratorFactory, SalesManagerFactory, SalespersonFactory
+
+
+@pytest.fixture
+def salesperson(db):
+    return SalespersonFactory(username="ana.salesperson")
+
+
+@pytest.fixture
+def other_salesperson(db):
+    return SalespersonFactory(username="dan.salesperson")
+
+
+@pytest.fixture
+def sales_manager(db):
+    return SalesManagerFactory(username="maria.manager")
+
+
+@pytest.fixture
+def administrator(db):
+    return AdministratorFactory(username="admin")
