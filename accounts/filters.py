@@ -1,0 +1,18 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Industry, RelationshipType
+from crm.filters import RecordFilter
+from crm.models import RecordStatus
+
+
+class AccountFilter(RecordFilter):
+    search_fields = ("name", "account_number", "email", "main_phone", "city")
+
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"))
+    relationship_type = django_filters.ChoiceFilter(choices=RelationshipType.choices, label=_("Relationship type"))
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
+
+    class Meta:
+        model = Account
+        fields = ["q", "scope", "status", "relationship_type", "industry"]

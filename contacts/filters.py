@@ -1,0 +1,21 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from contacts.models import Contact
+from crm.filters import RecordFilter
+from crm.models import RecordStatus
+
+
+class ContactFilter(RecordFilter):
+    search_fields = ("first_name", "last_name", "email", "business_phone", "mobile_phone", "account__name")
+
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"))
+    has_account = django_filters.BooleanFilter(
+        field_name="account", lookup_expr="isnull", exclude=True, label=_("Has an account")
+    )
+    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Contact
+        fields = ["q", "scope", "status", "has_account", "account"]

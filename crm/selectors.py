@@ -1,0 +1,22 @@
+"""Reads shared by every area: scoping a queryset to what the user may see, fetching one record."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from crm import permissions
+
+
+def scoped(queryset, *, user):
+    """Return ``queryset`` when the user may read its model, else raise PermissionDenied (403).
+
+    Every security role reads all records of the four sales areas (Dynamics'
+    organisation depth), so the scope is the whole table or nothing.
+    """
+    if not permissions.can_view(user, queryset.model):
+        raise PermissionDenied
+    return queryset
+
+
+def record_get(queryset, *, user, pk):
+    """Return one record from the user's scope, or 404."""
+    return get_object_or_404(scoped(queryset, user=user), pk=pk)
