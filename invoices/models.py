@@ -176,7 +176,10 @@ class InvoiceLine(models.Model):
     )
     unit_price = MoneyField(_("unit price"), validators=[MinValueValidator(0)])
     discount = MoneyField(
-        _("discount"), default=Decimal("0.00"), validators=[MinValueValidator(0)], help_text=_("An amount off the line.")
+        _("discount"),
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(0)],
+        help_text=_("An amount off the line."),
     )
     tax_rate = models.DecimalField(
         _("tax rate"),
@@ -207,7 +210,8 @@ class InvoiceLine(models.Model):
 
     def clean(self):
         super().clean()
-        if None not in (self.quantity, self.unit_price, self.discount) and self.discount > self.quantity * self.unit_price:
+        amounts = (self.quantity, self.unit_price, self.discount)
+        if None not in amounts and self.discount > self.quantity * self.unit_price:
             raise ValidationError(
                 {"discount": ValidationError(_("The discount cannot exceed the line amount."), code="discount_too_big")}
             )
