@@ -1,37 +1,25 @@
 """A real headless Chromium (Debian's, driven by Playwright) against pytest-django's live server."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path(os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-# Playwright's sync API keeps an event loop running in the test thread; the live server's
-# database work in that thread is still synchronous, so Django's async guard may stand down.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-def _unavailable(reason):
-    """Skip, or fail when CI requires the browser tests to run (CRM_REQUIRE_BROWSER=1)."""
-    if os.environ.get("CRM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (CRM_REQUIRE_BROWSER=1 requires the browser tests to run)", pytrace=False)
-    pytest.skip(reason)
+from tests.browser.chromium import CHROMIUM_ARGS, browser_unavailable, chromium_path, require_chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    chromium = require_chromium(chromium_path())
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        browser_unavailable("the playwright package is not installed")
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an event loop running in the test thread while the test still
+        # uses the ORM synchronously there; only for these tests, Django's async guard stands down.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
