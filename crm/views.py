@@ -18,7 +18,8 @@ class RecordListView(SingleTableMixin, FilterView):
 
     selector = None
     template_name = "includes/record_list.html"
-    paginate_by = 25
+    # The table pages itself (RecordTable.Meta.per_page); paging the ListView too would count the rows twice.
+    paginate_by = None
 
     def get_queryset(self):
         return type(self).selector(user=self.request.user)

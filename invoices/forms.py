@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,15 @@ class InvoiceLineForm(forms.ModelForm):
             "discount": _("Discount"),
             "tax_rate": _("Tax rate"),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked here as well as on the model, so that a bad amount is refused before the
+        # line's cross-field rule (discount within the line amount) is tried with it.
+        for name in ("quantity", "unit_price", "discount", "tax_rate"):
+            self.fields[name].min_value = 0
+            self.fields[name].validators.append(MinValueValidator(0))
+            self.fields[name].widget.attrs["min"] = "0"
 
 
 class BaseLineFormSet(forms.BaseFormSet):

@@ -1,7 +1,6 @@
 """Forms for opportunities: create and edit, close as won or lost, reassign."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,12 +56,6 @@ class OpportunityForm(forms.ModelForm):
             for value, label in OpportunityStatusReason.choices
             if value in STATUS_REASONS_BY_STATE[OpportunityState.OPEN]
         ]
-
-    def clean(self):
-        cleaned = super().clean()
-        if not cleaned.get("account") and not cleaned.get("contact") and not self.has_error("account"):
-            self.add_error("account", ValidationError(_("Choose an account or a contact."), code="no_customer"))
-        return cleaned
 
 
 class CloseAsWonForm(forms.Form):

@@ -1,8 +1,8 @@
 """The project's URLs for the opportunity and invoice view tests, with stand-in customer pages when needed.
 
-The opportunity and invoice pages link to ``accounts:detail`` and ``contacts:detail``. Until those pages
-are routed (they are built alongside), the tests route them to a stand-in view; once the real routes
-exist this module is the project's URL configuration unchanged.
+The opportunity and invoice pages link to ``accounts:detail`` and ``contacts:detail``, the site map to
+their lists. Until those pages are routed (they are built alongside), the tests route them to a stand-in
+view; once the real routes exist this module is the project's URL configuration unchanged.
 """
 
 from django.http import HttpResponse
@@ -17,14 +17,14 @@ def _routes(module):
     return {getattr(pattern, "name", None) for pattern in module.urlpatterns}
 
 
-def _stand_in(request, pk):
-    return HttpResponse(f"customer {pk}")
+def _stand_in(request, pk=None):
+    return HttpResponse(f"{request.resolver_match.namespace} {pk or ''}")
 
 
 def _customer_urls(module, app_name):
-    if "detail" in _routes(module):
+    if {"list", "detail"} <= _routes(module):
         return include(module)
-    return include(([path("<int:pk>/", _stand_in, name="detail")], app_name))
+    return include(([path("", _stand_in, name="list"), path("<int:pk>/", _stand_in, name="detail")], app_name))
 
 
 urlpatterns = [
