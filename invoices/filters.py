@@ -11,7 +11,11 @@ class InvoiceFilter(RecordFilter):
     search_fields = ("invoice_number", "name", "account__name", "contact__last_name")
 
     state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label=_("Overdue"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
+    )
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
 

@@ -4,9 +4,9 @@ import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from crm.tables import MoneyColumn, RecordTable
+from crm.tables import MoneyColumn, OwnerColumn, RecordTable
 from invoices.models import Invoice
-from opportunities.tables import render_customer, render_owner
+from opportunities.tables import render_customer
 
 
 class InvoiceTable(RecordTable):
@@ -19,7 +19,7 @@ class InvoiceTable(RecordTable):
     due_date = tables.DateColumn(verbose_name=_("Due date"))
     total_amount = MoneyColumn(verbose_name=_("Total amount"))
     state = tables.Column(verbose_name=_("Status"))
-    owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
+    owner = OwnerColumn(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
 
     class Meta(RecordTable.Meta):
         model = Invoice
@@ -30,6 +30,3 @@ class InvoiceTable(RecordTable):
 
     def render_state(self, record):
         return render_to_string("invoices/includes/invoice_status.html", {"invoice": record})
-
-    def render_owner(self, value):
-        return render_owner(value)

@@ -29,11 +29,6 @@ class InvoiceListView(RecordListView):
     filterset_class = InvoiceFilter
     template_name = "invoices/invoice_list.html"
 
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["includes/record_list.html#results"]
-        return [self.template_name]
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = _("Invoices")

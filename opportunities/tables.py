@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from crm.tables import MoneyColumn, RecordTable
+from crm.tables import MoneyColumn, OwnerColumn, RecordTable
 from opportunities.models import Opportunity
 
 
@@ -17,10 +17,6 @@ def render_customer(record):
     )
 
 
-def render_owner(value):
-    return value.get_full_name() or value.get_username()
-
-
 class OpportunityTable(RecordTable):
     topic = tables.Column(verbose_name=_("Topic"), linkify=True)
     customer = tables.Column(
@@ -31,7 +27,7 @@ class OpportunityTable(RecordTable):
     probability = tables.Column(verbose_name=_("Probability"), attrs={"td": {"class": "number"}})
     sales_stage = tables.Column(verbose_name=_("Sales stage"))
     state = tables.Column(verbose_name=_("Status"))
-    owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
+    owner = OwnerColumn(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
 
     class Meta(RecordTable.Meta):
         model = Opportunity
@@ -56,6 +52,3 @@ class OpportunityTable(RecordTable):
         return format_html(
             '<span class="badge {}">{}</span> {}', record.state, value, record.get_status_reason_display()
         )
-
-    def render_owner(self, value):
-        return render_owner(value)

@@ -39,11 +39,6 @@ class OpportunityListView(RecordListView):
     filterset_class = OpportunityFilter
     template_name = "opportunities/opportunity_list.html"
 
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["includes/record_list.html#results"]
-        return [self.template_name]
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = _("Opportunities")
