@@ -10,7 +10,7 @@ from invoices.models import Invoice, InvoiceState
 class InvoiceFilter(RecordFilter):
     search_fields = ("invoice_number", "name", "account__name", "contact__last_name")
 
-    state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"))
+    state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"), empty_label=_("All"))
     overdue = django_filters.BooleanFilter(
         method="filter_overdue",
         label=_("Overdue"),

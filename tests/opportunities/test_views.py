@@ -211,6 +211,24 @@ def test_list_in_romanian_uses_romanian_number_format(client, salesperson):
     assert "1.234.567,50 RON" in response.text
 
 
+def test_romanian_pages_take_iso_dates_and_show_local_ones(client, salesperson):
+    account = AccountFactory()
+    client.force_login(salesperson)
+    client.cookies["django_language"] = "ro"
+    response = client.post(
+        reverse("opportunities:create"),
+        {"topic": "Contract cadru", "account": account.pk, "currency": "RON", "probability": "10",
+         "estimated_close_date": "2026-03-31", "estimated_revenue": "7500.5", "sales_stage": "qualify",
+         "status_reason": "in_progress"},
+    )
+    opportunity = Opportunity.objects.get()
+    assert response.url == opportunity.get_absolute_url()
+    assert opportunity.estimated_close_date == datetime.date(2026, 3, 31)
+    text = client.get(opportunity.get_absolute_url()).text
+    assert "31.03.2026" in text
+    assert "7.500,50 RON" in text
+
+
 def test_list_filters_mine_status_and_stage(client, salesperson, other_salesperson):
     mine = OpportunityFactory(topic="Mine open", owner=salesperson, sales_stage=SalesStage.DEVELOP)
     won = OpportunityFactory(topic="Mine won", owner=salesperson)
@@ -223,6 +241,9 @@ def test_list_filters_mine_status_and_stage(client, salesperson, other_salespers
         return {row.record.topic for row in client.get(url, params).context["table"].rows}
 
     assert topics() == {"Mine open", "Mine won", "Theirs open"}
+    # With no choice made the box offers "All records" first, which is what the list shows.
+    page = client.get(url).text
+    assert page.index('<option value="all">All records</option>') < page.index('<option value="mine">')
     assert topics(scope="mine") == {"Mine open", "Mine won"}
     assert topics(scope="all") == {"Mine open", "Mine won", "Theirs open"}
     assert topics(state="won") == {"Mine won"}
