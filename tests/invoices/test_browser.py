@@ -1,11 +1,13 @@
 """In a real headless Chromium: bill a won deal, adding a line item in the page, then mark the invoice paid."""
 
+import functools
 import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from invoices.models import Invoice, InvoiceState
 from tests.factories import AccountFactory, OpportunityFactory, SalespersonFactory
@@ -43,6 +45,25 @@ def page(live_server, transactional_db, django_db_serialized_rollback):
         browser.close()
 
 
+
+def closes_its_connections(test):
+    """Close the database connections the test body opened when it ends.
+
+    Under Playwright the test body runs in its own context, so its connections are not the ones
+    pytest-django closes; left open, PostgreSQL refuses to drop the test database at the end.
+    """
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        try:
+            return test(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return run
+
+
+@closes_its_connections
 def test_salesperson_invoices_an_opportunity_with_two_lines_and_marks_it_paid(page):
     from playwright.sync_api import expect
 
