@@ -1,32 +1,17 @@
-# Placeholder routes so the account and contact pages can link here; the opportunity pages replace them.
-from django.http import HttpResponse
 from django.urls import path
-from django_tables2 import table_factory
 
-from crm.tables import RecordTable
-from crm.views import RecordListView
-from opportunities.filters import OpportunityFilter
-from opportunities.models import Opportunity
-from opportunities.selectors import opportunity_get, opportunity_list
+from opportunities import views
 
 app_name = "opportunities"
 
-
-def _detail(request, pk):
-    return HttpResponse(str(opportunity_get(user=request.user, pk=pk)))
-
-
 urlpatterns = [
-    path(
-        "",
-        RecordListView.as_view(
-            table_class=table_factory(Opportunity, RecordTable, fields=("topic", "account", "contact", "state")),
-            filterset_class=OpportunityFilter,
-            selector=opportunity_list,
-            extra_context={"title": "Opportunities"},
-        ),
-        name="list",
-    ),
-    path("new/", lambda request: HttpResponse("New opportunity"), name="create"),
-    path("<int:pk>/", _detail, name="detail"),
+    path("", views.OpportunityListView.as_view(), name="list"),
+    path("new/", views.opportunity_create, name="create"),
+    path("<int:pk>/", views.opportunity_detail, name="detail"),
+    path("<int:pk>/edit/", views.opportunity_edit, name="edit"),
+    path("<int:pk>/delete/", views.opportunity_delete, name="delete"),
+    path("<int:pk>/close-as-won/", views.opportunity_close_won, name="close_won"),
+    path("<int:pk>/close-as-lost/", views.opportunity_close_lost, name="close_lost"),
+    path("<int:pk>/reopen/", views.opportunity_reopen, name="reopen"),
+    path("<int:pk>/reassign/", views.opportunity_reassign, name="reassign"),
 ]
