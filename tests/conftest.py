@@ -21,3 +21,9 @@ def sales_manager(db):
 @pytest.fixture
 def administrator(db):
     return AdministratorFactory(username="admin")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Factories hash a password per user; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

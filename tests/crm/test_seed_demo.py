@@ -17,12 +17,6 @@ from opportunities.models import STATUS_REASONS_BY_STATE, Opportunity, SalesStag
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    # The demo users' passwords are hashed; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed():
     out = io.StringIO()
     call_command("seed_demo", force=True, stdout=out)
