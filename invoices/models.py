@@ -217,7 +217,8 @@ class InvoiceLine(models.Model):
     def clean(self):
         super().clean()
         amounts = (self.quantity, self.unit_price, self.discount)
-        if None not in amounts and self.discount > self.quantity * self.unit_price:
+        # A field that failed its own validation keeps the raw input (None or text): skip the comparison.
+        if all(isinstance(amount, Decimal) for amount in amounts) and self.discount > self.quantity * self.unit_price:
             raise ValidationError(
                 {"discount": ValidationError(_("The discount cannot exceed the line amount."), code="discount_too_big")}
             )
