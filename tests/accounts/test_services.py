@@ -181,3 +181,11 @@ def test_a_name_of_only_spaces_is_refused_beside_the_field(salesperson):
         account_create(actor=salesperson, name="   ")
     assert error.value.message_dict == {"name": ["This field cannot be blank."]}
     assert not Account.objects.exists()
+
+
+def test_update_refuses_audit_fields(salesperson, other_salesperson):
+    account = account_create(actor=salesperson, name="Al meu SRL")
+    with pytest.raises(ValidationError, match="These fields cannot be set here: created_by, id."):
+        account_update(account=account, actor=salesperson, created_by=other_salesperson, id=999)
+    account.refresh_from_db()
+    assert account.created_by == salesperson

@@ -212,3 +212,15 @@ def test_delete_and_reassign_own_versus_others(salesperson, other_salesperson, s
     invoice_delete(invoice=Invoice.objects.get(pk=mine.pk), actor=sales_manager)
     assert not Invoice.objects.exists()
     assert not InvoiceLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"state": "paid"}, {"total_amount": Decimal("1.00")}, {"paid_date": date(2026, 1, 1)}, {"created_by": None},
+     {"totl_amount": 1}],
+)
+def test_update_refuses_computed_or_unknown_fields(salesperson, invoice, fields):
+    with pytest.raises(ValidationError, match="These fields cannot be set here"):
+        invoice_update(invoice=invoice, actor=salesperson, **fields)
+    invoice.refresh_from_db()
+    assert (invoice.state, invoice.total_amount, invoice.paid_date) == ("active", Decimal("162.08"), None)

@@ -195,3 +195,14 @@ def test_delete_and_reassign_own_versus_others(salesperson, other_salesperson, s
     opportunity_delete(opportunity=Opportunity.objects.get(pk=mine.pk), actor=salesperson)
     opportunity_delete(opportunity=theirs, actor=sales_manager)
     assert not Opportunity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"state": "won"}, {"actual_revenue": Decimal("5")}, {"actual_close_date": date(2026, 1, 1)}, {"topik": "x"}],
+)
+def test_update_refuses_computed_or_unknown_fields(salesperson, opportunity, fields):
+    with pytest.raises(ValidationError, match="These fields cannot be set here"):
+        opportunity_update(opportunity=opportunity, actor=salesperson, **fields)
+    opportunity.refresh_from_db()
+    assert (opportunity.state, opportunity.actual_revenue) == ("open", None)
