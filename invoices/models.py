@@ -7,6 +7,7 @@ from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import CurrencyField, MoneyField, OwnedRecord
 
@@ -15,14 +16,15 @@ HALF_CENT = Value(Decimal("0.005"))
 
 
 class InvoiceState(models.TextChoices):
-    ACTIVE = "active", _("Active")
-    PAID = "paid", _("Paid")
-    CANCELED = "canceled", _("Canceled")
+    # Contexts: in Romanian an invoice's states agree with "factură" (feminine).
+    ACTIVE = "active", pgettext_lazy("invoice", "Active")
+    PAID = "paid", pgettext_lazy("invoice", "Paid")
+    CANCELED = "canceled", pgettext_lazy("invoice", "Canceled")
 
 
 class InvoiceStatusReason(models.TextChoices):
-    NEW = "new", _("New")
-    BILLED = "billed", _("Billed")
+    NEW = "new", pgettext_lazy("invoice", "New")
+    BILLED = "billed", pgettext_lazy("invoice", "Billed")
     COMPLETE = "complete", _("Complete")
     PARTIAL = "partial", _("Partial")
     CANCELED = "canceled", _("Canceled")
