@@ -206,3 +206,11 @@ def test_update_refuses_computed_or_unknown_fields(salesperson, opportunity, fie
         opportunity_update(opportunity=opportunity, actor=salesperson, **fields)
     opportunity.refresh_from_db()
     assert (opportunity.state, opportunity.actual_revenue) == ("open", None)
+
+
+def test_close_as_won_takes_the_revenue_as_text_and_refuses_junk(salesperson, opportunity):
+    with pytest.raises(ValidationError, match="must be a decimal number"):
+        opportunity_close_as_won(opportunity=opportunity, actual_revenue="o sută", actor=salesperson)
+    opportunity_close_as_won(opportunity=opportunity, actual_revenue="1234.50", actor=salesperson)
+    opportunity.refresh_from_db()
+    assert opportunity.actual_revenue == Decimal("1234.50")
