@@ -1,11 +1,13 @@
 """Invoice workflows: numbering, totals computed in one place, pay, cancel, edit rules, delete."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from accounts.services import account_create
 from contacts.services import contact_create
@@ -224,3 +226,33 @@ def test_update_refuses_computed_or_unknown_fields(salesperson, invoice, fields)
         invoice_update(invoice=invoice, actor=salesperson, **fields)
     invoice.refresh_from_db()
     assert (invoice.state, invoice.total_amount, invoice.paid_date) == ("active", Decimal("162.08"), None)
+
+
+money = st.decimals(min_value=Decimal("0"), max_value=Decimal("99999.99"), places=2)
+line_strategy = st.builds(
+    lambda quantity, unit_price, tax_rate, share: {
+        "description": "Linie",
+        "quantity": quantity,
+        "unit_price": unit_price,
+        # A discount of up to the whole line, so that it is always allowed.
+        "discount": (quantity * unit_price * share).quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+        "tax_rate": tax_rate,
+    },
+    quantity=st.decimals(min_value=Decimal("0"), max_value=Decimal("999.999"), places=3),
+    unit_price=money,
+    tax_rate=st.sampled_from([Decimal("0"), Decimal("5"), Decimal("9"), Decimal("11"), Decimal("19"), Decimal("21")]),
+    share=st.sampled_from([Decimal("0"), Decimal("0.05"), Decimal("0.1"), Decimal("0.333"), Decimal("1")]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(line_strategy, max_size=5))
+def test_stored_totals_always_add_up_on_this_database(salesperson, account, lines):
+    # The database's own check (invoice_total_adds_up) runs on every save, on SQLite and PostgreSQL.
+    invoice = invoice_create(actor=salesperson, name="Proprietate", account=account, lines=lines)
+    invoice.refresh_from_db()
+    stored = list(invoice.lines.all())
+    assert invoice.total_amount == sum((line.line_total for line in stored), Decimal("0"))
+    assert invoice.subtotal == sum((line.base_amount for line in stored), Decimal("0"))
+    assert invoice.total_amount == invoice.subtotal - invoice.discount_total + invoice.tax_total
+    assert invoice.total_amount >= 0
