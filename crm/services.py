@@ -1,6 +1,6 @@
 """Services shared by every CRM record: saving with validation, reassigning, deleting."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -26,8 +26,27 @@ def record_save(record, *, actor, fields=None):
     return record
 
 
+def refuse_computed_fields(model, names):
+    """Refuse field names that are unknown or computed (state, totals, audit): only their workflows set those."""
+    refused = []
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            refused.append(name)
+            continue
+        if not field.editable or field.primary_key:
+            refused.append(name)
+    if refused:
+        raise ValidationError(
+            _("These fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(refused))},
+            code="computed_field",
+        )
+
+
 def record_apply(record, *, actor, data):
     """Set the given field values on ``record``, validate and save it."""
+    refuse_computed_fields(type(record), data)
     for name, value in data.items():
         setattr(record, name, value)
     return record_save(record, actor=actor)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.services import record_delete, record_reassign, record_save
+from crm.services import record_delete, record_reassign, record_save, refuse_computed_fields
 from invoices.models import Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason, compute_line
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate")
@@ -100,6 +100,7 @@ def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
     if "owner" in fields and fields["owner"] != locked.owner:
         record_reassign(record=locked, owner=fields.pop("owner"), actor=actor)
     fields.pop("owner", None)
+    refuse_computed_fields(Invoice, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
     _fill_customer(locked)

@@ -55,6 +55,9 @@ def _lock_open(opportunity: Opportunity) -> Opportunity:
 def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_date=None, actor) -> Opportunity:
     """Close an opportunity as won with its actual revenue."""
     locked = _lock_open(opportunity)
+    if actual_revenue is not None:
+        # Text from a form or an import becomes a Decimal here; junk is refused by the field.
+        actual_revenue = Opportunity._meta.get_field("actual_revenue").to_python(actual_revenue)
     if actual_revenue is None or actual_revenue < 0:
         raise ValidationError({"actual_revenue": _("Give the actual revenue (zero or more).")}, code="revenue")
     locked.state = OpportunityState.WON

@@ -27,3 +27,9 @@ def administrator(db):
 def user_without_role(db):
     """A signed-in user who is in no security role."""
     return UserFactory(username="no.role")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Factories hash a password per user; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
