@@ -23,11 +23,11 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db, django_db_serialized_rollback):
+def page(browser, live_server, transactional_db):
     """A fresh browser tab on the live server.
 
-    The live server needs committed data, so the test runs with a transactional database; serialized
-    rollback puts back what migrations created (the security roles) for the tests that follow.
+    The live server needs committed data, so the test runs with a transactional database; the flush
+    after it re-runs post_migrate, which puts the security roles back for the tests that follow.
     """
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(15_000)

@@ -28,7 +28,7 @@ def field(label):
 
 
 @pytest.fixture
-def page(live_server, transactional_db, django_db_serialized_rollback):
+def page(live_server, transactional_db):
     if not CHROMIUM.exists():
         if os.environ.get("CRM_REQUIRE_BROWSER") == "1":
             pytest.fail(f"Chromium is not installed at {CHROMIUM}")
