@@ -6,11 +6,9 @@ service that does the work; the views only check the permission, call the servic
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -18,10 +16,15 @@ from django.views.generic import FormView, TemplateView
 
 from crm import permissions
 from crm.models import RecordStatus
+from crm.record_forms import ReassignForm
+from crm.redirects import safe_next
 
 
 def add_service_error(form, error: ValidationError, *, field=None):
-    """Put a ValidationError raised by a service onto ``form``: beside the field it names, else on top."""
+    """Put a ValidationError raised by a service onto ``form``: beside the field it names, else on top.
+
+    An error that names no field goes beside ``field`` when given.
+    """
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
             form.add_error(name if name in form.fields else None, ValidationError(errors))
@@ -36,24 +39,7 @@ def error_text(error: ValidationError) -> str:
 
 def safe_next_url(request, default):
     """The ``next`` URL of the request when it points to this site, else ``default``."""
-    url = request.POST.get("next") or request.GET.get("next")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
-
-
-class OwnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
-class ReassignForm(forms.Form):
-    owner = OwnerChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
-        label=gettext_lazy("Owner"),
-    )
+    return safe_next(request, request.POST.get("next") or request.GET.get("next")) or default
 
 
 class StatusForm(forms.Form):

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.form_errors import add_service_errors
 from crm.record_forms import ReassignForm
+from crm.record_views import add_service_error
 from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices import services
@@ -81,7 +81,7 @@ def invoice_create(request):
                     actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Invoice %(number)s created.") % {"number": invoice.invoice_number})
                 return redirect(back or invoice.get_absolute_url())
@@ -118,7 +118,7 @@ def invoice_edit(request, pk):
                 invoice=invoice, actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Invoice saved."))
             return redirect(invoice)
@@ -165,7 +165,7 @@ def invoice_mark_paid(request, pk):
                 partial=form.cleaned_data["partial"],
             )
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Invoice marked as paid."))
             return redirect(invoice)
@@ -195,7 +195,7 @@ def invoice_reassign(request, pk):
         try:
             services.invoice_reassign(invoice=invoice, owner=form.cleaned_data["owner"], actor=request.user)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Invoice reassigned."))
             return redirect(invoice)

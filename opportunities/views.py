@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.form_errors import add_service_errors
 from crm.record_forms import ReassignForm
+from crm.record_views import add_service_error
 from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices.models import Invoice
@@ -76,7 +76,7 @@ def opportunity_create(request):
             try:
                 opportunity = services.opportunity_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Opportunity “%(topic)s” created.") % {"topic": opportunity.topic})
                 return redirect(back or opportunity.get_absolute_url())
@@ -128,7 +128,7 @@ def opportunity_edit(request, pk):
         try:
             services.opportunity_update(opportunity=opportunity, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Opportunity saved."))
             return redirect(opportunity)
@@ -150,7 +150,7 @@ def _close(request, pk, form_class, close):
         try:
             close(opportunity, form.cleaned_data)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             return redirect(opportunity)
     # Show the form again, with its errors, on the opportunity's page.
@@ -216,7 +216,7 @@ def opportunity_reassign(request, pk):
         try:
             services.opportunity_reassign(opportunity=opportunity, owner=form.cleaned_data["owner"], actor=request.user)
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Opportunity reassigned."))
             return redirect(opportunity)
