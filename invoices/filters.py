@@ -10,8 +10,12 @@ from invoices.models import Invoice, InvoiceState
 class InvoiceFilter(RecordFilter):
     search_fields = ("invoice_number", "name", "account__name", "contact__last_name")
 
-    state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"), empty_label=_("All"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label=_("Overdue"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
+    )
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
 

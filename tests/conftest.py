@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import AdministratorFactory, SalesManagerFactory, SalespersonFactory
+from tests.factories import AdministratorFactory, SalesManagerFactory, SalespersonFactory, UserFactory
 
 
 @pytest.fixture
@@ -21,6 +21,12 @@ def sales_manager(db):
 @pytest.fixture
 def administrator(db):
     return AdministratorFactory(username="admin")
+
+
+@pytest.fixture
+def user_without_role(db):
+    """A signed-in user who is in no security role."""
+    return UserFactory(username="no.role")
 
 
 @pytest.fixture(autouse=True)
