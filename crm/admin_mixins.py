@@ -53,6 +53,7 @@ class ServiceAdmin(admin.ModelAdmin):
         return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
 
     def save_record(self, request, obj, form, change, **extra):
+        """Create or update the record through its service with the form's values (plus ``extra``)."""
         if change:
             current = type(obj)._default_manager.get(pk=obj.pk)
             call_service(
@@ -80,7 +81,10 @@ class ServiceAdmin(admin.ModelAdmin):
         # All or nothing: one refused record rolls the others back, and the message names it.
         with transaction.atomic():
             for obj in queryset:
-                self.delete_model(request, obj)
+                try:
+                    self.delete_model(request, obj)
+                except ServiceRefused as refused:
+                    raise ServiceRefused(f"{obj}: {refused.message}") from refused
 
     def run_service_action(self, request, queryset, service, **kwargs):
         """Call ``service`` on each selected record and return how many it changed.

@@ -160,7 +160,7 @@ def test_bulk_delete_is_all_or_nothing(client, staff_salesperson):
         {"action": "delete_selected", "_selected_action": [mine.pk, theirs.pk], "post": "yes"},
     )
     assert response.status_code == 302
-    assert "You can delete only records you own." in messages_of(response)
+    assert messages_of(response) == [f"{theirs}: You can delete only records you own."]
     assert Invoice.objects.count() == 2
 
 
