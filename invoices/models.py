@@ -193,7 +193,7 @@ class InvoiceLine(models.Model):
         _("tax rate"),
         max_digits=5,
         decimal_places=2,
-        default=Decimal("19.00"),
+        default=Decimal("21.00"),  # Romania's standard VAT rate since August 2025
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Percent."),
     )
