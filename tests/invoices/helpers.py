@@ -23,7 +23,7 @@ def invoice_post_data(*, lines, initial_forms=0, **fields):
     return data
 
 
-def line(description="Licență", quantity="1", unit_price="100.00", discount="0.00", tax_rate="19.00", **extra):
+def line(description="Licență", quantity="1", unit_price="100.00", discount="0.00", tax_rate="21.00", **extra):
     return {
         "description": description,
         "quantity": quantity,

@@ -304,7 +304,7 @@ def test_create_with_lines_stores_the_totals_computed_by_the_service(client, sal
             lines=[
                 line(description="Licențe", quantity="3", unit_price="1000.00", discount="150.00", tax_rate="19"),
                 line(description="Instruire", quantity="1.5", unit_price="400.00", discount="0", tax_rate="9"),
-                line(description="", quantity="1", unit_price="", discount="0.00", tax_rate="19.00"),
+                line(description="", quantity="1", unit_price="", discount="0.00", tax_rate="21.00"),
             ],
         ),
     )
