@@ -97,10 +97,10 @@ def test_salesperson_invoices_an_opportunity_with_two_lines_and_marks_it_paid(pa
     # Back on the opportunity, which lists its new invoice with the total computed on save.
     expect(page).to_have_url(re.compile(rf"/opportunities/{opportunity.pk}/$"))
     invoice = Invoice.objects.get()
-    # 3000 + 19% = 3570.00; 400 - 100 = 300 + 19% = 357.00.
-    assert invoice.total_amount == Decimal("3927.00")
+    # At the default 21% VAT: 3000 + 630 = 3630.00; 400 - 100 = 300 + 63 = 363.00.
+    assert invoice.total_amount == Decimal("3993.00")
     invoices_panel = page.locator("#invoices")
-    expect(invoices_panel).to_contain_text("3,927.00 RON")
+    expect(invoices_panel).to_contain_text("3,993.00 RON")
 
     invoices_panel.get_by_role("link", name=invoice.invoice_number).click()
     expect(page.locator("#line-items")).to_contain_text("Instalare")
