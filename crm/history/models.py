@@ -1,0 +1,118 @@
+"""The change history: one row per change made to an account, contact, opportunity or invoice."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Via(models.TextChoices):
+    """The path a change came through."""
+
+    WEB = "web", _("Web")
+    ADMIN = "admin", _("Admin")
+    IMPORT = "import", _("Import")
+    COMMAND = "command", _("Command line")
+
+
+class ChangeKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+    DELETED = "deleted", _("Deleted")
+    DEACTIVATED = "deactivated", _("Deactivated")
+    ACTIVATED = "activated", _("Activated")
+    OWNER_CHANGED = "owner_changed", _("Owner changed")
+    CONTACT_ATTACHED = "contact_attached", _("Contact attached")
+    CONTACT_DETACHED = "contact_detached", _("Contact detached")
+    WON = "won", _("Closed as won")
+    LOST = "lost", _("Closed as lost")
+    REOPENED = "reopened", _("Reopened")
+    PAID = "paid", _("Invoice paid")
+    CANCELED = "canceled", _("Invoice canceled")
+
+
+class RecordType(models.TextChoices):
+    ACCOUNT = "account", _("Account")
+    CONTACT = "contact", _("Contact")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    INVOICE = "invoice", _("Invoice")
+
+
+class ChangeEvent(models.Model):
+    """Who changed which record, when, how, through which path, and which fields from what to what.
+
+    Rows are written only by crm.history.services, inside the transaction of the
+    change, and are never changed or deleted afterwards. ``account`` and ``contact``
+    are the customer the change concerns, so an account's timeline also shows its
+    contacts', opportunities' and invoices' changes. They carry no database
+    constraint: the history of a deleted record stays.
+    """
+
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    actor_name = models.CharField(_("changed by (name)"), max_length=150, blank=True)
+    kind = models.CharField(_("kind of change"), max_length=20, choices=ChangeKind.choices)
+    via = models.CharField(_("path"), max_length=10, choices=Via.choices)
+    # The ImportJob the change came from; a plain id until the import app exists.
+    import_job_id = models.BigIntegerField(_("import job"), null=True, blank=True)
+    record_type = models.CharField(_("record type"), max_length=12, choices=RecordType.choices)
+    record_id = models.BigIntegerField(_("record id"))
+    record_label = models.CharField(_("record"), max_length=250)
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("change history")
+        ordering = ["-occurred_at", "-pk"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["account", "-occurred_at", "-id"], name="change_account_recent_idx"),
+            models.Index(fields=["contact", "-occurred_at", "-id"], name="change_contact_recent_idx"),
+            models.Index(fields=["record_type", "record_id", "-occurred_at"], name="change_record_recent_idx"),
+            models.Index(fields=["import_job_id"], name="change_import_job_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=ChangeKind.values), name="change_kind_valid"),
+            models.CheckConstraint(condition=models.Q(via__in=Via.values), name="change_via_valid"),
+            models.CheckConstraint(
+                condition=models.Q(record_type__in=RecordType.values), name="change_record_type_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.record_label}"
+
+    def save(self, *args, **kwargs):
+        # History is append-only: a stored change is never rewritten.
+        if not self._state.adding:
+            raise ValidationError(_("The change history cannot be edited."), code="history_read_only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("The change history cannot be deleted."), code="history_read_only")
