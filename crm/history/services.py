@@ -145,7 +145,8 @@ def _json_value(field, value, record, *, side):
             related = field.related_model._base_manager.filter(pk=value).first()
         return {"id": value, "label": str(related) if related is not None else ""}
     if isinstance(value, Decimal):
-        return str(value)
+        places = getattr(field, "decimal_places", None)
+        return str(value.quantize(Decimal(1).scaleb(-places)) if places is not None else value)
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
