@@ -1,10 +1,19 @@
 """The change history: one row per change made to an account, contact, opportunity or invoice."""
 
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
+
+# The URL of an import job's page, once the import app provides it (see import_job_url).
+IMPORT_JOB_URL_NAME = "imports:detail"
 
 
 class Via(models.TextChoices):
@@ -37,6 +46,19 @@ class RecordType(models.TextChoices):
     CONTACT = "contact", _("Contact")
     OPPORTUNITY = "opportunity", _("Opportunity")
     INVOICE = "invoice", _("Invoice")
+
+
+# The model behind each record type, as "app_label.ModelName".
+RECORD_MODELS = {
+    RecordType.ACCOUNT: "accounts.Account",
+    RecordType.CONTACT: "contacts.Contact",
+    RecordType.OPPORTUNITY: "opportunities.Opportunity",
+    RecordType.INVOICE: "invoices.Invoice",
+}
+
+
+def record_model(record_type):
+    return apps.get_model(RECORD_MODELS[record_type])
 
 
 class ChangeEvent(models.Model):
@@ -116,3 +138,62 @@ class ChangeEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("The change history cannot be deleted."), code="history_read_only")
+
+    @property
+    def record_url(self):
+        """The record's page; None once the record is deleted."""
+        if self.kind == ChangeKind.DELETED:
+            return None
+        return reverse(f"{record_model(self.record_type)._meta.app_label}:detail", args=[self.record_id])
+
+    @property
+    def import_job_url(self):
+        if self.import_job_id is None:
+            return None
+        try:
+            return reverse(IMPORT_JOB_URL_NAME, args=[self.import_job_id])
+        except NoReverseMatch:
+            return None
+
+    def field_changes(self):
+        """The changed fields as dicts of label, old and new, each value formatted for the reader's language."""
+        model = record_model(self.record_type)
+        rows = []
+        for name, (old, new) in self.changes.items():
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+            rows.append(
+                {
+                    "name": name,
+                    "label": field.verbose_name if field is not None else name,
+                    "old": _display(field, old),
+                    "new": _display(field, new),
+                }
+            )
+        return rows
+
+
+def _display(field, value):
+    """Format a stored value for reading: choice labels, related records' names, localized numbers and dates."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict):
+        return value.get("label", "")
+    if field is None:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(field, models.DecimalField):
+        try:
+            return number_format(Decimal(value), field.decimal_places, use_l10n=True, force_grouping=True)
+        except InvalidOperation:
+            return str(value)
+    if isinstance(field, models.DateTimeField):
+        return date_format(timezone.localtime(datetime.datetime.fromisoformat(value)), "SHORT_DATETIME_FORMAT")
+    if isinstance(field, models.DateField):
+        return date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    return str(value)
