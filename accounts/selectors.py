@@ -35,7 +35,7 @@ def account_family_ids(account_id) -> list:
     ids = [account_id]
     level = [account_id]
     for _depth in range(MAX_HIERARCHY_DEPTH):
-        level = list(Account.objects.filter(parent_account_id__in=level).values_list("pk", flat=True))
+        level = list(Account.objects.filter(parent_account_id__in=level).order_by().values_list("pk", flat=True))
         level = [pk for pk in level if pk not in ids]
         if not level:
             break

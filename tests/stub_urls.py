@@ -16,8 +16,8 @@ import opportunities.urls
 from crm.urls import urlpatterns as site_urlpatterns
 
 NEEDED = {
-    accounts.urls: ["detail"],
-    contacts.urls: ["detail"],
+    accounts.urls: ["list", "detail"],
+    contacts.urls: ["list", "detail"],
     opportunities.urls: ["list", "detail"],
     invoices.urls: ["list", "detail"],
 }
