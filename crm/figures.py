@@ -66,11 +66,11 @@ class Period:
         return self.year_start.replace(year=self.year_start.year + 1)
 
 
-def _sum(expression, condition):
+def money_sum(expression, condition):
     return Coalesce(Sum(expression, filter=condition, output_field=AMOUNT), ZERO, output_field=AMOUNT)
 
 
-def _cents(value):
+def cents(value):
     return (value or ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -85,22 +85,22 @@ def opportunity_figures(opportunities, *, period):
         .values("currency")
         .annotate(
             open_count=Count("pk", filter=is_open),
-            open_amount=_sum("estimated_revenue", is_open),
+            open_amount=money_sum("estimated_revenue", is_open),
             # Revenue x probability, divided by 100 in Python so SQLite's integer arithmetic cannot truncate it.
-            weighted_hundredfold=_sum(F("estimated_revenue") * F("probability"), is_open),
+            weighted_hundredfold=money_sum(F("estimated_revenue") * F("probability"), is_open),
             won_count=Count("pk", filter=won),
-            won_amount=_sum("actual_revenue", won),
+            won_amount=money_sum("actual_revenue", won),
             lost_count=Count("pk", filter=lost),
-            lost_amount=_sum("estimated_revenue", lost),
+            lost_amount=money_sum("estimated_revenue", lost),
         )
         .order_by("currency")
     )
     result = {}
     for row in rows:
         hundredfold = row.pop("weighted_hundredfold")
-        row["weighted_amount"] = _cents(hundredfold / 100)
+        row["weighted_amount"] = cents(hundredfold / 100)
         for key in ("open_amount", "won_amount", "lost_amount"):
-            row[key] = _cents(row[key])
+            row[key] = cents(row[key])
         result[row["currency"]] = row
     return result
 
@@ -118,20 +118,20 @@ def invoice_figures(invoices, *, period):
         .values("currency")
         .annotate(
             invoiced_count=Count("pk", filter=invoiced),
-            invoiced_amount=_sum("total_amount", invoiced),
+            invoiced_amount=money_sum("total_amount", invoiced),
             paid_count=Count("pk", filter=paid),
-            paid_amount=_sum("total_amount", paid),
+            paid_amount=money_sum("total_amount", paid),
             outstanding_count=Count("pk", filter=outstanding),
-            outstanding_amount=_sum("total_amount", outstanding),
+            outstanding_amount=money_sum("total_amount", outstanding),
             overdue_count=Count("pk", filter=overdue),
-            overdue_amount=_sum("total_amount", overdue),
+            overdue_amount=money_sum("total_amount", overdue),
         )
         .order_by("currency")
     )
     result = {}
     for row in rows:
         for key in ("invoiced_amount", "paid_amount", "outstanding_amount", "overdue_amount"):
-            row[key] = _cents(row[key])
+            row[key] = cents(row[key])
         result[row["currency"]] = row
     return result
 
@@ -145,7 +145,7 @@ def sales_figures(*, opportunities=None, invoices=None, period=None) -> list[Cur
     by_opportunity = opportunity_figures(opportunities, period=period) if opportunities is not None else {}
     by_invoice = invoice_figures(invoices, period=period) if invoices is not None else {}
     lines = []
-    for currency in sorted(by_opportunity.keys() | by_invoice.keys(), key=_currency_order):
+    for currency in sorted(by_opportunity.keys() | by_invoice.keys(), key=currency_order):
         line = CurrencyFigures(currency=currency)
         for values in (by_opportunity.get(currency, {}), by_invoice.get(currency, {})):
             for key, value in values.items():
@@ -155,7 +155,7 @@ def sales_figures(*, opportunities=None, invoices=None, period=None) -> list[Cur
     return lines
 
 
-def _currency_order(code):
+def currency_order(code):
     return (code != settings.CRM_DEFAULT_CURRENCY, code)
 
 
