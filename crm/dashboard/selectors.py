@@ -294,7 +294,7 @@ def _charts(board):
             "id": f"chart-invoiced-paid-{currency}",
             "entries": entries,
             "spec": {
-                "type": "line",
+                "type": "bar",
                 "labels": [entry["label"] for entry in entries],
                 "datasets": [
                     {"label": _("Invoiced"), "data": [_number(entry["invoiced"]) for entry in entries]},
