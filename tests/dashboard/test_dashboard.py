@@ -193,3 +193,10 @@ def test_query_count_does_not_grow_with_data(client, sales_manager, salesperson)
     # session, user, permissions (2), owners for the filter form and the chosen owner, figures (2),
     # pipeline, won/lost, invoiced, paid, top accounts, overdue, closing list and totals
     assert counts[1] <= 16
+
+
+def test_page_numbers_are_localized(client, book, sales_manager):
+    client.force_login(sales_manager)
+    client.cookies["django_language"] = "ro"
+    page = client.get(reverse("dashboard:index")).text
+    assert re.search(r'data-stage="qualify" data-currency="RON">.*?data-figure="amount">8.000,00<', page)
