@@ -7,6 +7,8 @@ the real URLconf is used and this module can go.
 """
 
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template import engines
 from django.urls import NoReverseMatch, include, path, reverse
 
 import accounts.urls
@@ -27,6 +29,28 @@ def stand_in(request, pk=None):
     return HttpResponse(f"{request.resolver_match.view_name} {pk or ''}")
 
 
+# A bare account or contact Summary: its title and the one include line the real page carries.
+SUMMARY = """{% extends "base.html" %}{% block content %}<h1>{{ record }}</h1>
+{% include review with account=record contact=record %}{% endblock %}"""
+
+
+def summary_stand_in(model_path, review):
+    def view(request, pk):
+        from django.apps import apps
+
+        record = get_object_or_404(apps.get_model(model_path), pk=pk)
+        template = engines["django"].from_string(SUMMARY)
+        return HttpResponse(template.render({"record": record, "review": review}, request))
+
+    return view
+
+
+SUMMARIES = {
+    ("accounts", "detail"): summary_stand_in("accounts.Account", "includes/account_review.html"),
+    ("contacts", "detail"): summary_stand_in("contacts.Contact", "includes/contact_review.html"),
+}
+
+
 def _with_stand_ins(module, names):
     present = {getattr(pattern, "name", None) for pattern in module.urlpatterns}
     extra = []
@@ -34,7 +58,7 @@ def _with_stand_ins(module, names):
         if name in present:
             continue
         route = "" if name == "list" else "<int:pk>/"
-        extra.append(path(route, stand_in, name=name))
+        extra.append(path(route, SUMMARIES.get((module.app_name, name), stand_in), name=name))
     return (list(module.urlpatterns) + extra, module.app_name)
 
 

@@ -114,6 +114,27 @@ def test_manager_sees_the_dashboard_charts_and_their_numbers(dashboard_page, liv
     assert "Beta SA" not in page.locator("#top-accounts").inner_text()
 
 
+def test_account_summary_loads_its_figures_and_history_panels(dashboard_page, live_server):
+    page = dashboard_page
+    ana = SalespersonFactory(username="ana.salesperson")
+    manager = SalesManagerFactory(username="maria.manager")
+    account = account_create(actor=ana, name="Alfa Holding SA")
+    opportunity_create(actor=ana, topic="Flotă", account=account, estimated_revenue=Decimal("1000"), probability=50)
+
+    sign_in(page, live_server, manager, account.get_absolute_url())
+    # htmx replaces the placeholders with the panels.
+    page.wait_for_selector("#account-figures table")
+    page.wait_for_selector("#account-timeline .timeline-entry")
+    cell = page.locator('#account-figures tr[data-currency="RON"] [data-figure="weighted"]')
+    assert number(cell.inner_text()) == Decimal("500.00")
+    assert page.locator("#account-timeline .timeline-entry").count() == 2  # the account and its opportunity
+    page.select_option("#account-timeline select[name=kind]", "deleted")  # swapped in by htmx
+    page.wait_for_selector("#account-timeline >> text=No changes recorded.")
+    page.select_option("#account-timeline select[name=kind]", "")
+    page.wait_for_selector("#account-timeline .timeline-entry")
+    assert page.locator("#account-timeline .timeline-entry").count() == 2
+
+
 def test_manager_opens_an_account_figures_and_includes_child_accounts(dashboard_page, live_server):
     page = dashboard_page
     ana = SalespersonFactory(username="ana.salesperson")
