@@ -5,6 +5,7 @@ import shutil
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from accounts.services import account_create
@@ -44,6 +45,10 @@ def dashboard_page():
             yield page
         finally:
             browser.close()
+            # While Playwright's event loop runs, Django keeps this thread's database connection
+            # apart from the one it had before: close it here, or PostgreSQL cannot drop the test
+            # database at the end of the run.
+            connections.close_all()
 
 
 def sign_in(page, live_server, user, next_path):
