@@ -11,7 +11,6 @@ class ChangeEventAdmin(admin.ModelAdmin):
     list_filter = ("kind", "record_type", "via")
     search_fields = ("record_label", "actor_name")
     date_hierarchy = "occurred_at"
-    list_select_related = ("actor",)
     actions = None
 
     def has_add_permission(self, request):
