@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import panels, views
 
 app_name = "accounts"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/reassign/", views.AccountReassignView.as_view(), name="reassign"),
     path("<int:pk>/contacts/add/", views.AccountContactAddView.as_view(), name="contact_add"),
     path("<int:pk>/contacts/<int:contact_pk>/remove/", views.AccountContactRemoveView.as_view(), name="contact_remove"),
+    path("<int:pk>/figures/", panels.figures, name="figures"),
+    path("<int:pk>/timeline/", panels.timeline, name="timeline"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import views
+from contacts import panels, views
 
 app_name = "contacts"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/delete/", views.ContactDeleteView.as_view(), name="delete"),
     path("<int:pk>/status/", views.ContactSetStatusView.as_view(), name="set_status"),
     path("<int:pk>/reassign/", views.ContactReassignView.as_view(), name="reassign"),
+    path("<int:pk>/figures/", panels.figures, name="figures"),
+    path("<int:pk>/timeline/", panels.timeline, name="timeline"),
 ]

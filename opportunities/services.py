@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.history.models import ChangeKind
 from crm.services import record_apply, record_delete, record_reassign, record_save
 from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason
 
@@ -66,7 +67,7 @@ def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_
     locked.probability = 100
     locked.actual_revenue = actual_revenue
     locked.actual_close_date = close_date or timezone.localdate()
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.WON)
 
 
 @transaction.atomic
@@ -80,7 +81,7 @@ def opportunity_close_as_lost(*, opportunity: Opportunity, status_reason, close_
     locked.probability = 0
     locked.actual_revenue = None
     locked.actual_close_date = close_date or timezone.localdate()
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.LOST)
 
 
 @transaction.atomic
@@ -93,7 +94,7 @@ def opportunity_reopen(*, opportunity: Opportunity, actor) -> Opportunity:
     locked.status_reason = OpportunityStatusReason.IN_PROGRESS
     locked.actual_revenue = None
     locked.actual_close_date = None
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.REOPENED)
 
 
 def opportunity_reassign(*, opportunity: Opportunity, owner, actor) -> Opportunity:

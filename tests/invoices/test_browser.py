@@ -12,7 +12,7 @@ from django.db import connections
 from invoices.models import Invoice, InvoiceState
 from tests.factories import AccountFactory, OpportunityFactory, SalespersonFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.customer_pages_urls")]
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium"))
 PASSWORD = "pass-for-tests-1"

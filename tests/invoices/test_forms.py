@@ -10,7 +10,7 @@ from invoices.models import Invoice, InvoiceLine
 from tests.factories import AccountFactory, InvoiceFactory, OpportunityFactory
 from tests.invoices.helpers import invoice_post_data, line
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.customer_pages_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def post_create(client, **kwargs):

@@ -20,7 +20,7 @@ from tests.factories import (
 )
 from tests.invoices.helpers import invoice_post_data, line
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.customer_pages_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def page_urls(invoice):

@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.customer_pages_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def page_urls(opportunity):
