@@ -19,7 +19,7 @@ PASSWORD = "pass-for-tests-1"
 pytestmark = [
     pytest.mark.browser,
     # Serialized rollback restores the security roles the migrations made, for the tests that follow.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not shutil.which(CHROMIUM) and os.environ.get("CRM_REQUIRE_BROWSER") != "1",
         reason="Chromium is not installed at /usr/bin/chromium",
