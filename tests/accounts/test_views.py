@@ -1,6 +1,7 @@
 """The account pages: permissions per role, forms, the Summary panels and their query counts."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -431,3 +432,13 @@ def test_reassign_offers_only_active_users(client, salesperson, account):
     assert response.status_code == 200 and "owner" in response.context["form"].errors
     account.refresh_from_db()
     assert account.owner == salesperson
+
+
+def test_links_carry_large_ids_unformatted(client, salesperson):
+    """Ids past a thousand stay plain digits in query strings (no thousands separator)."""
+    account = AccountFactory(pk=1234567, owner=salesperson, annual_revenue=Decimal("63800000.00"))
+    client.force_login(salesperson)
+    page = client.get(reverse("accounts:detail", args=[account.pk])).text
+    assert "?account=1234567" in page
+    assert "1,234,567" not in page
+    assert "63,800,000.00 RON" in page
