@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import permissions
@@ -62,3 +63,51 @@ def record_delete(*, record, actor):
             % {"record": record, "count": len(error.protected_objects)},
             code="protected",
         ) from error
+
+
+def record_validate(record, *, actor):
+    """Stamp who changes ``record`` and validate it as record_save does, without saving.
+
+    Foreign keys, uniqueness and database constraints are left out: a bulk
+    caller resolves the related records and checks uniqueness for the whole
+    batch in one query, and the database constraints stay the last word.
+    """
+    if record.pk is None or record._state.adding:
+        record.created_by = actor
+        if getattr(record, "owner_id", None) is None:
+            record.owner = actor
+    record.modified_by = actor
+    foreign_keys = [field.name for field in record._meta.concrete_fields if field.is_relation]
+    record.full_clean(exclude=foreign_keys, validate_unique=False, validate_constraints=False)
+    return record
+
+
+def record_bulk_save(model, *, new, changed, actor):
+    """Validate and save many records of ``model`` in two statements; the caller holds the transaction.
+
+    ``new`` is a list of unsaved records; ``changed`` a list of (record, names of
+    the fields that changed). Returns (created, updated, [(record, ValidationError)]):
+    a record that fails validation is not saved and is returned with its error.
+    """
+    now = timezone.now()
+    created, updated, errors = [], [], []
+    fields = set()
+    for record in new:
+        try:
+            created.append(record_validate(record, actor=actor))
+        except ValidationError as error:
+            errors.append((record, error))
+    for record, names in changed:
+        try:
+            record_validate(record, actor=actor)
+        except ValidationError as error:
+            errors.append((record, error))
+            continue
+        record.modified_at = now
+        updated.append(record)
+        fields.update(name.removesuffix("_id") for name in names)
+    if created:
+        model.objects.bulk_create(created, batch_size=500)
+    if updated:
+        model.objects.bulk_update(updated, fields=sorted(fields | {"modified_at", "modified_by"}), batch_size=500)
+    return created, updated, errors
