@@ -129,9 +129,11 @@ def open_table(stream, *, size=None) -> Table:
 
 # Text files: encoding and CSV ------------------------------------------------------------------
 
-# Bytes that are letters in one of the two Windows code pages and something else in the other.
-_CP1250_LETTERS = set("ăşţĂŞŢčćńŕĺěřőűĄąŁłŚśŹźŻż")
-_CP1252_LETTERS = set("ãþºÃÞªèõæñàåìøÆÑÅÌØÈÕ")
+# Bytes that the two Windows code pages read differently, as the letter each would give that a text in its
+# languages is likely to hold (Romanian and Central European for 1250, Western European for 1252). Bytes whose
+# 1252 reading is a rare letter (ã þ º ª) count only for 1250, where they are Romanian's ă ţ ş Ş.
+_CP1250_LETTERS = set("ăşţĂŞŢčěřőűćĄąŁłŚśŹźŻż")
+_CP1252_LETTERS = set("àèìòõøåæÀÈÒØÅÆ")
 
 
 def detect_encoding(stream) -> str:
@@ -141,9 +143,9 @@ def detect_encoding(stream) -> str:
     sample = b""
     try:
         while chunk := stream.read(1 << 20):
-            decoder.decode(chunk)
             if len(sample) < (1 << 20):
                 sample += chunk
+            decoder.decode(chunk)
         decoder.decode(b"", final=True)
         return "utf-8-sig"
     except UnicodeDecodeError:
@@ -177,7 +179,8 @@ def _looks_like_text(sample: str) -> bool:
 
 
 def _open_csv(stream, encoding) -> Table:
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
+    errors = "strict" if encoding.startswith("utf") else "replace"
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors=errors)
     sample = text.read(65536)
     if not _looks_like_text(sample):
         raise FileRefused(_("The file is not a file this import reads: expected %(expected)s.") % {"expected": EXPECTED})

@@ -41,3 +41,9 @@ def do_import(data: bytes, target="accounts", *, actor, job=None, **options):
 @pytest.fixture
 def importer(sales_manager):
     return sales_manager
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The user factories hash a password for every user; the slow default hasher adds seconds per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
