@@ -16,5 +16,6 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("imports/", include("crm.imports.urls")),
     path("admin/", admin.site.urls),
 ]
