@@ -1,5 +1,6 @@
 """Import accounts or contacts from a file, through the same code path as the import page."""
 
+import argparse
 import os
 import sys
 
@@ -20,6 +21,11 @@ Exit status: 0 when every row was imported (or skipped as a duplicate), 1 when s
 
 class Command(BaseCommand):
     help = HELP
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.formatter_class = type("Formatter", (argparse.RawDescriptionHelpFormatter, parser.formatter_class), {})
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("target", choices=["accounts", "contacts"], help="What the file holds.")
