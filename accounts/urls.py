@@ -1,4 +1,9 @@
+from django.urls import path
+
+from crm.imports.export_views import AccountExportView
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("export/", AccountExportView.as_view(), name="export"),
+]

@@ -1,4 +1,9 @@
+from django.urls import path
+
+from crm.imports.export_views import ContactExportView
 
 app_name = "contacts"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("export/", ContactExportView.as_view(), name="export"),
+]

@@ -55,9 +55,6 @@ class CrmResource(resources.ModelResource):
     def export_resource(self, instance, selected_fields=None, **kwargs):
         return self.export_values(instance)
 
-    def get_user_visible_fields(self):
-        return [fields.Field(attribute=column.key, column_name=str(column.label)) for column in self.columns]
-
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
         """Import a tablib dataset through the CRM's import engine; return django-import-export's Result."""
         actor = kwargs.get("user")
@@ -67,7 +64,7 @@ class CrmResource(resources.ModelResource):
         table.total = len(dataset)
         from crm.imports.readers import _table
 
-        table = _table(kwargs.get("file_format", "Import"), table.headers, table.rows, total=table.total)
+        table = _table(getattr(dataset, "crm_format", "Import"), table.headers, table.rows, total=table.total)
         if options.dry_run:
             outcome = run_import(table=table, options=options, actor=actor)
             job = None
@@ -108,23 +105,20 @@ class CrmResource(resources.ModelResource):
         return result
 
 
-class AccountResource(CrmResource):
-    columns = ACCOUNT_COLUMNS
-    target = "accounts"
+def _resource(name, model, columns, target):
+    """A CrmResource subclass with one django-import-export Field per column (the admin's export form lists them)."""
 
-    class Meta:
-        model = Account
-        fields = ()
+    meta = type("Meta", (), {"model": model, "fields": tuple(column.key for column in columns)})
+    attributes = {
+        column.key: fields.Field(attribute=column.key, column_name=str(column.label), readonly=True)
+        for column in columns
+    }
+    attributes.update({"columns": columns, "target": target, "Meta": meta, "__module__": __name__})
+    return type(name, (CrmResource,), attributes)
 
 
-class ContactResource(CrmResource):
-    columns = CONTACT_COLUMNS
-    target = "contacts"
-
-    class Meta:
-        model = Contact
-        fields = ()
-
+AccountResource = _resource("AccountResource", Account, ACCOUNT_COLUMNS, "accounts")
+ContactResource = _resource("ContactResource", Contact, CONTACT_COLUMNS, "contacts")
 
 RESOURCES = {"accounts": AccountResource, "contacts": ContactResource}
 
