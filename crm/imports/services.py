@@ -153,7 +153,9 @@ def _outcome_message(job, outcome):
 
 def import_job_mark_stale(*, older_than=None):
     """Mark running jobs whose worker stopped reporting progress as failed; return how many."""
-    limit = timezone.now() - (older_than or timezone.timedelta(minutes=10))
+    if older_than is None:
+        older_than = timezone.timedelta(seconds=getattr(settings, "CRM_IMPORT_STALE_AFTER", 600))
+    limit = timezone.now() - older_than
     return ImportJob.objects.filter(state=ImportState.RUNNING, heartbeat_at__lt=limit).update(
         state=ImportState.FAILED,
         finished_at=timezone.now(),

@@ -15,7 +15,13 @@ from django.views.generic import FormView, ListView
 from crm.imports.forms import ImportForm
 from crm.imports.models import ImportRowIssue
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
-from crm.imports.services import failed_rows, import_job_start, import_job_undo, write_failed_rows
+from crm.imports.services import (
+    failed_rows,
+    import_job_mark_stale,
+    import_job_start,
+    import_job_undo,
+    write_failed_rows,
+)
 
 import_required = permission_required("crm.import_data", raise_exception=True)
 
@@ -48,6 +54,7 @@ class ImportJobListView(ListView):
     paginate_by = 25
 
     def get_queryset(self):
+        import_job_mark_stale()
         return import_job_list(user=self.request.user, everyone=self.request.GET.get("show") == "all")
 
     def get_context_data(self, **kwargs):
@@ -60,6 +67,7 @@ class ImportJobListView(ListView):
 @import_required
 def import_job_detail(request, pk):
     """The job page; htmx polls its progress partial until the job is finished."""
+    import_job_mark_stale()
     job = import_job_get(user=request.user, pk=pk)
     context = {
         "job": job,
