@@ -26,6 +26,7 @@ from accounts.services import account_import_batch
 from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
+from crm.bulk import insert_records
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
 from crm.imports.readers import FileRefused, Table
@@ -218,7 +219,7 @@ class Importer:
                 issues, records = self._contacts_batch(batch)
             self.outcome.issues.extend(issues)
             if self.job is not None:
-                ImportJobRecord.objects.bulk_create(records)
+                insert_records(ImportJobRecord, records)
                 if not self.keep_issues_in_memory:
                     self._save_issues(issues)
                     self._save_counts(processed=len(batch))
@@ -227,7 +228,8 @@ class Importer:
             del self.outcome.issues[issues_before:]
 
     def _save_issues(self, issues):
-        ImportRowIssue.objects.bulk_create(
+        insert_records(
+            ImportRowIssue,
             [
                 ImportRowIssue(
                     job=self.job,
@@ -239,7 +241,6 @@ class Importer:
                 )
                 for issue in issues
             ],
-            batch_size=1000,
         )
 
     def _save_counts(self, processed=None):
@@ -282,7 +283,12 @@ class Importer:
             return parse_url(raw)
         text = clean_text(raw)
         if kind == "choice" and text:
-            value = self.choices[column.key].get(normalize_label(text))
+            choices = self.choices[column.key]
+            value = choices.get(text)
+            if value is None:
+                value = choices.get(normalize_label(text))
+                if value is not None and len(choices) < 5000:
+                    choices[text] = value  # remember the spelling: the next row with it needs no folding
             if value is None:
                 raise ValidationError(
                     _("“%(value)s” is not one of the choices for %(label)s.") % {"value": text, "label": column.label},
@@ -338,6 +344,14 @@ class Importer:
         if record is not None and record.owner_id != owner.pk and not permissions.can_reassign(self.actor, record):
             raise ValidationError({"owner": _("You can reassign only records you own.")})
         return owner
+
+    def _apply_new(self, record, row, keys):
+        """Set the row's non-empty values on a new record."""
+        data = row.data
+        for key in keys:
+            value = data.get(key)
+            if value is not None and value != "":
+                setattr(record, key, value)
 
     def _apply(self, record, row, keys, owner):
         """Set the row's non-empty values on ``record``; return {field: previous value} of what changed."""
@@ -416,7 +430,7 @@ class Importer:
                         continue
                     owner = self._resolve_owner(row, owners, None)
                     record = Account(owner=owner or self.actor)
-                    self._apply(record, row, self.ACCOUNT_FIELDS, None)
+                    self._apply_new(record, row, self.ACCOUNT_FIELDS)
                     new.append((row, record))
                 else:
                     if mode == ImportMode.CREATE:
@@ -470,6 +484,14 @@ class Importer:
         for record, error in errors:
             issues.append(self._validation_issue(rows_by_record[id(record)], error))
         written = self.written
+        self.outcome.created += len(saved_new)
+        self.outcome.updated += len(saved_changed)
+        if self.job is None:
+            for record in saved_new:
+                written.add(record.pk)
+            for record in saved_changed:
+                written.add(record.pk)
+            return issues, records
         for record in saved_new:
             written.add(record.pk)
             records.append(
@@ -486,8 +508,6 @@ class Importer:
                     previous=previous_by_record[id(record)], written_at=record.modified_at,
                 )
             )
-        self.outcome.created += len(saved_new)
-        self.outcome.updated += len(saved_changed)
         return issues, records
 
     # Contacts --------------------------------------------------------------------------------
@@ -646,7 +666,7 @@ class Importer:
                         continue
                     owner = self._resolve_owner(row, owners, None)
                     record = Contact(owner=owner or self.actor, account=account)
-                    self._apply(record, row, self.CONTACT_FIELDS, None)
+                    self._apply_new(record, row, self.CONTACT_FIELDS)
                     new.append((row, record))
                     continue
                 if mode == ImportMode.CREATE:

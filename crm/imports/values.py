@@ -21,6 +21,11 @@ _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 
 def clean_text(value) -> str:
     """Return ``value`` as trimmed text with comma-below letters; None and empty cells give ''."""
+    if type(value) is str:
+        text = value.strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+            text = text[1:].strip()
+        return text if text.isascii() else text.translate(CEDILLA_TO_COMMA)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

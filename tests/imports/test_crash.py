@@ -27,10 +27,9 @@ def command(path, username):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The other process needs a database it can share with the test: PostgreSQL.")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_killed_import_is_consistent_marked_failed_and_completed_by_a_rerun(sales_manager, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("The import process needs a database it can share with the test: PostgreSQL.")
     total = 20000
     rows = [["Account Name", "Account Number", "City"]]
     rows += [[f"Compania {index}", f"K-{index}", "Cluj-Napoca"] for index in range(total)]

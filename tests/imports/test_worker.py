@@ -29,11 +29,10 @@ def run_worker(media_root):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The other process needs a database it can share with the test: PostgreSQL.")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.urls("tests.imports.urls")
 def test_a_file_over_the_threshold_is_imported_by_a_real_worker(client, sales_manager, settings, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("The worker process needs a database it can share with the test: PostgreSQL.")
     settings.MEDIA_ROOT = tmp_path
     settings.CRM_IMPORT_BACKGROUND_THRESHOLD = 1000
     rows = [["Account Name", "Account Number", "Email"]]
