@@ -19,6 +19,7 @@ FORMATS = ["xlsx", "csv", "xml"]
 
 
 def content(response):
+    assert response.streaming  # CSV and XML stream as they are made; XLSX streams from a temporary file
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 

@@ -67,6 +67,20 @@ def test_xlsx_read_only(importer):
     assert Account.objects.get(name="Dacia").account_number == "1001"  # a number cell read as text
 
 
+@pytest.mark.parametrize("tablib_format,title", [("xls", "Excel 97-2003 (.xls)"), ("ods", "OpenDocument (.ods)")])
+def test_older_xls_and_opendocument_ods_through_tablib(importer, tablib_format, title):
+    import tablib
+
+    pytest.importorskip("xlrd" if tablib_format == "xls" else "odf")
+    pytest.importorskip("xlwt" if tablib_format == "xls" else "odf")
+    dataset = tablib.Dataset(headers=ROWS[0])
+    for row in ROWS[1:]:
+        dataset.append(row)
+    outcome = do_import(dataset.export(tablib_format), actor=importer)
+    assert outcome.file_format == title and outcome.created == 2, outcome.issues
+    assert names() == ["Întreprinderea Șoim", "Țesătura SA"]
+
+
 def test_xml_spreadsheet_2003(importer):
     outcome = do_import(xml2003_bytes(ROWS), actor=importer)
     assert outcome.file_format == "XML Spreadsheet 2003" and outcome.created == 2
