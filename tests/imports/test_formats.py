@@ -81,6 +81,20 @@ def test_older_xls_and_opendocument_ods_through_tablib(importer, tablib_format, 
     assert names() == ["Întreprinderea Șoim", "Țesătura SA"]
 
 
+def test_large_xlsx_is_read_by_a_second_process_while_rows_are_imported(importer, settings, tmp_path):
+    settings.CRM_IMPORT_PARALLEL_XLSX_ROWS = 10
+    path = tmp_path / "mare.xlsx"
+    path.write_bytes(xlsx_bytes([ROWS[0]] + [[f"Compania {index}", f"C-{index}", "Cluj", index] for index in range(1200)]))
+    with open(path, "rb") as handle:
+        table = open_table(handle)
+        assert table.total == 1200
+        from crm.imports.engine import ImportOptions, run_import
+
+        outcome = run_import(table=table, options=ImportOptions(target="accounts"), actor=importer)
+    assert outcome.created == 1200
+    assert Account.objects.get(account_number="C-1199").annual_revenue == 1199
+
+
 def test_xml_spreadsheet_2003(importer):
     outcome = do_import(xml2003_bytes(ROWS), actor=importer)
     assert outcome.file_format == "XML Spreadsheet 2003" and outcome.created == 2
