@@ -9,7 +9,11 @@ from crm.imports.resources import ContactResource
 class ContactAdminForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = "__all__"
+        fields = (
+            "first_name", "last_name", "job_title", "account", "email", "business_phone", "mobile_phone",
+            "preferred_contact_method", "street", "city", "county", "postal_code", "country", "description", "owner",
+            "status",
+        )
 
     def clean_account(self):
         from contacts.services import already_on_account_error

@@ -54,11 +54,15 @@ ADDRESS = (
         _("Postal code"),
         aliases=("Cod poștal", "Address 1: ZIP/Postal Code", "ZIP/Postal Code", "ZIP", "address1_postalcode"),
     ),
-    Column("country", _("Country"), aliases=("Țară", "Address 1: Country/Region", "Country/Region", "address1_country")),
+    Column(
+        "country", _("Country"), aliases=("Țară", "Address 1: Country/Region", "Country/Region", "address1_country")
+    ),
 )
 
 ACCOUNT_COLUMNS = (
-    Column("name", _("Account Name"), aliases=("Nume cont", "Name", "Denumire", "Company", "Company Name"), required=True),
+    Column(
+        "name", _("Account Name"), aliases=("Nume cont", "Name", "Denumire", "Company", "Company Name"), required=True
+    ),
     Column("account_number", _("Account Number"), aliases=("Număr cont", "accountnumber", "Cod client", "CUI")),
     Column("relationship_type", _("Relationship Type"), "choice", aliases=("Tip relație", "customertypecode")),
     Column("industry", _("Industry"), "choice", aliases=("Industrie", "industrycode")),

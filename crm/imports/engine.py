@@ -28,7 +28,7 @@ from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
 from crm.bulk import insert_records
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
-from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
+from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue
 from crm.imports.readers import FileRefused, Table
 from crm.imports.values import clean_text, normalize_label, parse_decimal, parse_integer, parse_url
 

@@ -127,6 +127,9 @@ class ImportJobRecord(models.Model):
         verbose_name_plural = _("imported records")
         indexes = [models.Index(fields=["target", "object_id"], name="importjobrecord_object_idx")]
 
+    def __str__(self):
+        return f"{self.target} {self.object_id} ({self.action})"
+
 
 class ImportRowIssue(models.Model):
     """A row the import did not write: failed (with the reason) or skipped (a duplicate)."""
@@ -147,3 +150,6 @@ class ImportRowIssue(models.Model):
         verbose_name = _("import row issue")
         verbose_name_plural = _("import row issues")
         ordering = ["row_number", "pk"]
+
+    def __str__(self):
+        return f"{self.row_number}: {self.message}"

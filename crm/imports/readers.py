@@ -33,6 +33,10 @@ class FileRefused(Exception):
     """The file cannot be imported at all; nothing was written."""
 
 
+def not_supported():
+    return FileRefused(_("The file is not a file this import reads: expected %(expected)s.") % {"expected": EXPECTED})
+
+
 @dataclass
 class Table:
     """A file read as rows: the header cells, then (row number, cells) for each data row."""
@@ -154,7 +158,7 @@ def detect_encoding(stream) -> str:
     finally:
         stream.seek(0)
     if b"\x00" in sample[:4096]:
-        raise FileRefused(_("The file is not a file this import reads: expected %(expected)s.") % {"expected": EXPECTED})
+        raise not_supported()
     as_1250 = sample.decode("cp1250", errors="replace")
     as_1252 = sample.decode("cp1252", errors="replace")
     score_1250 = sum(1 for ch in as_1250 if ch in _CP1250_LETTERS)
@@ -184,7 +188,7 @@ def _open_csv(stream, encoding) -> Table:
     text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors=errors)
     sample = text.read(65536)
     if not _looks_like_text(sample):
-        raise FileRefused(_("The file is not a file this import reads: expected %(expected)s.") % {"expected": EXPECTED})
+        raise not_supported()
     first_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
     delimiter = sniff_delimiter(first_line)
     text.seek(0)
@@ -196,7 +200,7 @@ def _open_csv(stream, encoding) -> Table:
     if headers:
         headers[0] = headers[0].lstrip("\ufeff")
     if len(headers) < 2 and len(first_line) > 200:
-        raise FileRefused(_("The file is not a file this import reads: expected %(expected)s.") % {"expected": EXPECTED})
+        raise not_supported()
     name = {",": "CSV", ";": "CSV (;)", "\t": "CSV (tab)"}[delimiter]
     table = _table(name, headers, enumerate(reader, start=2), total=max(total, 0), encoding=encoding)
     table.extra["delimiter"] = delimiter
@@ -234,7 +238,7 @@ def _open_zip(stream) -> Table:
         return _open_xlsx(stream)
     if "mimetype" in names and archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         return _open_tablib(stream, "ods", "OpenDocument (.ods)")
-    raise FileRefused(_("The file is not a file this import reads: expected %(expected)s.") % {"expected": EXPECTED})
+    raise not_supported()
 
 
 def _open_xlsx(stream) -> Table:

@@ -32,7 +32,8 @@ def require_import_permission(actor, target):
     permissions.require(actor.has_perm("crm.import_data"), _("You do not have permission to import data."))
     model = MODELS[target]
     permissions.require(
-        permissions.can_add(actor, model) and actor.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"),
+        permissions.can_add(actor, model)
+        and actor.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"),
         _("You do not have permission to import data."),
     )
 

@@ -243,7 +243,8 @@ def main():
             url = database_url(database, directory)
             owner = run_case(url, "setup")["user"]
             if database == "postgres":
-                print(f"{'PostgreSQL COPY of the accounts CSV':<44}{copy_rate(url, files[('accounts', 'csv')]):>12,.0f}")
+                rate = copy_rate(url, files[("accounts", "csv")])
+                print(f"{'PostgreSQL COPY of the accounts CSV':<44}{rate:>12,.0f}")
             print(f"\n{database}: {'case':<38}{'rows/s':>10}{'x baseline':>12}{'% of read':>11}{'peak MB':>10}")
             run_case(url, "reset")
             baseline = run_case(url, "baseline", str(baseline_file(directory, options.baseline_rows, owner)))

@@ -85,7 +85,8 @@ def test_dynamics_template_labels_and_ignored_columns(importer):
 def test_modes_create_update_upsert_match_accounts_by_number_else_name(importer):
     AccountFactory(name="Dacia SA", account_number="A-1", city="Pitești")
     AccountFactory(name="Petrom", account_number="", city="Ploiești")
-    rows = [["Account Name", "Account Number", "City"], ["Dacia Renamed", "A-1", "Mioveni"], ["Petrom", "", "București"],
+    rows = [["Account Name", "Account Number", "City"], ["Dacia Renamed", "A-1", "Mioveni"],
+            ["Petrom", "", "București"],
             ["Nou SRL", "", "Iași"]]
     created = do_import(csv_bytes(rows), actor=importer, mode="create")
     assert created.summary() == "created 1, updated 0, skipped 2, failed 0"

@@ -12,7 +12,8 @@ from tests.imports.conftest import csv_bytes, do_import, xlsx_bytes, xml2003_byt
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [["Account Name", "Account Number", "City", "Annual Revenue"], ["Întreprinderea Șoim", "A-1", "Brașov", "1.500,25"],
+ROWS = [["Account Name", "Account Number", "City", "Annual Revenue"],
+        ["Întreprinderea Șoim", "A-1", "Brașov", "1.500,25"],
         ["Țesătura SA", "A-2", "Sibiu", "10"]]
 
 
@@ -38,7 +39,8 @@ def test_csv_encodings_and_delimiters(importer, encoding, bom, delimiter):
 def test_windows_1250_with_legacy_cedillas_and_windows_1252_are_told_apart(importer):
     cp1250 = csv_bytes([["Account Name", "City"], ["Fabrica de Ţesături", "Bucureşti"]], delimiter=";",
                        encoding="cp1250")
-    cp1252 = csv_bytes([["Account Name", "City"], ["Société Générale", "Cádiz"], ["Ørsted", "Århus"], ["Crème", "Bâle"]],
+    cp1252 = csv_bytes([["Account Name", "City"], ["Société Générale", "Cádiz"], ["Ørsted", "Århus"],
+                        ["Crème", "Bâle"]],
                        encoding="cp1252")
     assert detect_encoding(io.BytesIO(cp1250)) == "cp1250"
     assert detect_encoding(io.BytesIO(cp1252)) == "cp1252"
@@ -84,7 +86,8 @@ def test_older_xls_and_opendocument_ods_through_tablib(importer, tablib_format, 
 def test_large_xlsx_is_read_by_a_second_process_while_rows_are_imported(importer, settings, tmp_path):
     settings.CRM_IMPORT_PARALLEL_XLSX_ROWS = 10
     path = tmp_path / "mare.xlsx"
-    path.write_bytes(xlsx_bytes([ROWS[0]] + [[f"Compania {index}", f"C-{index}", "Cluj", index] for index in range(1200)]))
+    rows = [[f"Compania {index}", f"C-{index}", "Cluj", index] for index in range(1200)]
+    path.write_bytes(xlsx_bytes([ROWS[0], *rows]))
     with open(path, "rb") as handle:
         table = open_table(handle)
         assert table.total == 1200
@@ -102,7 +105,7 @@ def test_xml_spreadsheet_2003(importer):
 
 
 def test_xml_spreadsheet_2003_as_excel_writes_it_with_skipped_cells(importer):
-    data = """<?xml version="1.0"?>
+    data = b"""<?xml version="1.0"?>
 <?mso-application progid="Excel.Sheet"?>
 <Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office"
  xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
@@ -112,7 +115,7 @@ def test_xml_spreadsheet_2003_as_excel_writes_it_with_skipped_cells(importer):
   <Row><Cell><Data ss:Type="String">Dacia</Data></Cell><Cell ss:Index="3"><Data ss:Type="Number">12</Data></Cell></Row>
  </Table></Worksheet>
  <Worksheet ss:Name="Ignored"><Table><Row><Cell><Data ss:Type="String">x</Data></Cell></Row></Table></Worksheet>
-</Workbook>""".encode()
+</Workbook>"""
     do_import(data, actor=importer)
     account = Account.objects.get()
     assert (account.name, account.main_phone, account.number_of_employees) == ("Dacia", "", 12)

@@ -29,7 +29,7 @@ def run_worker(media_root):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="The other process needs a database it can share with the test: PostgreSQL.")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="The other process needs a shared database: PostgreSQL.")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.urls("tests.imports.urls")
 def test_a_file_over_the_threshold_is_imported_by_a_real_worker(client, sales_manager, settings, tmp_path):
