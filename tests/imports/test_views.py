@@ -137,3 +137,22 @@ def test_undo_removes_created_restores_updated_and_leaves_changed_records(client
     assert job.state == ImportState.UNDONE and "Petrom" in job.message
     response = client.post(reverse("imports:undo", args=[job.pk]), follow=True)
     assert "Only a completed import can be undone." in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_job_list_and_page_run_a_fixed_number_of_queries(client, administrator, django_assert_max_num_queries,
+                                                         count):
+    from crm.imports.models import ImportRowIssue
+
+    for index in range(count):
+        job = ImportJob.objects.create(target="accounts", file_name=f"f{index}.csv", created_by=administrator,
+                                       state=ImportState.COMPLETED, failed_count=1)
+        ImportRowIssue.objects.create(job=job, kind="failed", row_number=index + 2, column="Email", message="Rău")
+        ImportRowIssue.objects.create(job=job, kind="skipped", row_number=index + 2, message="Duplicat")
+    client.force_login(administrator)
+    # session, user, stale-job update, count, page of jobs
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("imports:list") + "?show=all").status_code == 200
+    # session, user, stale-job update, job, failed rows, skipped rows
+    with django_assert_max_num_queries(7):
+        assert client.get(job.get_absolute_url()).status_code == 200
