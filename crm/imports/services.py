@@ -234,23 +234,12 @@ def import_job_undo(*, job: ImportJob, actor):
     if job.undone_at:
         raise ValidationError(_("This import was already undone."), code="already_undone")
     left_alone = []
-    records = list(job.records.order_by("-pk"))
-    # Contacts first, so accounts created for them are free to go.
-    records.sort(key=lambda record: record.target != "contacts")
-    for link in records:
-        model = MODELS[link.target]
-        record = model.objects.select_for_update().filter(pk=link.object_id).first()
-        if record is None:
-            continue
-        if record.modified_at != link.written_at:
-            left_alone.append((str(record), _("changed after the import")))
-            continue
-        if link.action == ImportAction.CREATED:
-            reason = _undo_create(record, link.target)
-        else:
-            reason = _undo_update(record, link.previous or {}, actor)
-        if reason:
-            left_alone.append((str(record), reason))
+    # Contacts first, so accounts created for them are free to go. Records are read in chunks, locked.
+    for target in ("contacts", "accounts"):
+        links = job.records.filter(target=target).order_by("pk")
+        for start in range(0, links.count(), UNDO_CHUNK):
+            chunk = list(links[start : start + UNDO_CHUNK])
+            left_alone += _undo_chunk(target, chunk, actor)
     job.state = ImportState.UNDONE
     job.undone_at = timezone.now()
     job.undone_by = actor
@@ -259,16 +248,44 @@ def import_job_undo(*, job: ImportJob, actor):
     return left_alone
 
 
-def _undo_create(record, target):
-    if record.opportunities.exists() or record.invoices.exists():
-        return _("has opportunities or invoices")
+UNDO_CHUNK = 500
+
+
+def _undo_chunk(target, links, actor):
+    from invoices.models import Invoice
+    from opportunities.models import Opportunity
+
+    model = MODELS[target]
+    records = model.objects.select_for_update().in_bulk([link.object_id for link in links])
+    left_alone, deletable = [], []
+    for link in links:
+        record = records.get(link.object_id)
+        if record is None:
+            continue
+        if record.modified_at != link.written_at:
+            left_alone.append((str(record), _("changed after the import")))
+        elif link.action == ImportAction.CREATED:
+            deletable.append(record)
+        else:
+            reason = _undo_update(record, link.previous or {}, actor)
+            if reason:
+                left_alone.append((str(record), reason))
+    if not deletable:
+        return left_alone
+    key = "account_id__in" if target == "accounts" else "contact_id__in"
+    ids = [record.pk for record in deletable]
+    in_use = set(Opportunity.objects.filter(**{key: ids}).values_list(key.removesuffix("__in"), flat=True))
+    in_use |= set(Invoice.objects.filter(**{key: ids}).values_list(key.removesuffix("__in"), flat=True))
+    left_alone += [(str(record), _("has opportunities or invoices")) for record in deletable if record.pk in in_use]
+    ids = [pk for pk in ids if pk not in in_use]
     if target == "accounts":
-        Account.objects.filter(parent_account=record).update(parent_account=None)
-        record.contacts.update(account=None)
+        Account.objects.filter(parent_account_id__in=ids).update(parent_account=None)
+        Contact.objects.filter(account_id__in=ids).update(account=None)
+        Account.objects.filter(pk__in=ids).delete()
     else:
-        Account.objects.filter(primary_contact=record).update(primary_contact=None)
-    record.delete()
-    return ""
+        Account.objects.filter(primary_contact_id__in=ids).update(primary_contact=None)
+        Contact.objects.filter(pk__in=ids).delete()
+    return left_alone
 
 
 def _undo_update(record, previous, actor):
