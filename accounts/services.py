@@ -72,7 +72,8 @@ def account_import_batch(*, new: list[Account], changed: list, actor):
     numbers = {account.account_number.strip().upper(): account for account in new if account.account_number.strip()}
     if numbers:
         taken = set(
-            Account.objects.annotate(number_upper=Upper("account_number"))
+            Account.objects.exclude(account_number="")
+            .annotate(number_upper=Upper("account_number"))
             .filter(number_upper__in=numbers)
             .values_list("number_upper", flat=True)
         )

@@ -463,7 +463,9 @@ class Importer:
         by_number, by_name = {}, defaultdict(list)
         queryset = Account.objects.select_for_update(of=("self",)) if self._can_lock() else Account.objects.all()
         if numbers:
-            for account in queryset.annotate(number_upper=Upper("account_number")).filter(number_upper__in=numbers):
+            # The condition on '' lets the database use the partial unique index on UPPER(account_number).
+            numbered = queryset.exclude(account_number="").annotate(number_upper=Upper("account_number"))
+            for account in numbered.filter(number_upper__in=numbers):
                 by_number[account.number_upper] = account
         if names:
             for account in queryset.filter(name__in=names):
@@ -533,9 +535,8 @@ class Importer:
         names = {value for kind, value in refs if kind == "company_name"}
         by_number, by_name = {}, defaultdict(list)
         if numbers:
-            for account in Account.objects.annotate(number_upper=Upper("account_number")).filter(
-                number_upper__in=numbers
-            ):
+            numbered = Account.objects.exclude(account_number="").annotate(number_upper=Upper("account_number"))
+            for account in numbered.filter(number_upper__in=numbers):
                 by_number[account.number_upper] = account
         if names:
             for account in Account.objects.filter(name__in=names):
