@@ -61,7 +61,7 @@ def account_delete(*, account: Account, actor) -> None:
     record_delete(record=account, actor=actor)
 
 
-def account_import_batch(*, new: list[Account], changed: list, actor):
+def account_import_batch(*, new: list[Account], changed: list, actor, validator=None):
     """Validate and save a batch of imported accounts in bulk, as the forms would one by one.
 
     The caller (the import) holds the transaction and has matched existing
@@ -89,5 +89,5 @@ def account_import_batch(*, new: list[Account], changed: list, actor):
             )
         refused = {id(account) for account, _error in errors}
         new = [account for account in new if id(account) not in refused]
-    created, updated, failures = record_bulk_save(Account, new=new, changed=changed, actor=actor)
+    created, updated, failures = record_bulk_save(Account, new=new, changed=changed, actor=actor, validator=validator)
     return created, updated, errors + failures

@@ -120,7 +120,7 @@ def contact_delete(*, contact: Contact, actor) -> None:
     record_delete(record=contact, actor=actor)
 
 
-def contact_import_batch(*, new: list[Contact], changed: list, actor):
+def contact_import_batch(*, new: list[Contact], changed: list, actor, validator=None):
     """Validate and save a batch of imported contacts in bulk, keeping the one-account rule.
 
     ``changed`` holds (contact, changed field names). A contact that would move
@@ -137,5 +137,5 @@ def contact_import_batch(*, new: list[Contact], changed: list, actor):
                 errors.append((moving[stored.pk], already_on_account_error(stored, stored.account)))
         refused = {id(contact) for contact, _error in errors}
         changed = [(contact, names) for contact, names in changed if id(contact) not in refused]
-    created, updated, failures = record_bulk_save(Contact, new=new, changed=changed, actor=actor)
+    created, updated, failures = record_bulk_save(Contact, new=new, changed=changed, actor=actor, validator=validator)
     return created, updated, errors + failures

@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -156,6 +157,8 @@ class Importer:
                 extra = STATUS_ALIASES if column.key == "status" else None
                 self.choices[column.key] = _choice_lookup(self.model, column.key, extra)
         self._check_columns(columns)
+        self.parsers = self._parsers()
+        self.validators = {}
 
     @property
     def _single_transaction(self):
@@ -263,12 +266,22 @@ class Importer:
 
     # Parsing ---------------------------------------------------------------------------------
 
+    def _parsers(self):
+        """One (cell index, field, parse function) per mapped column; plain text needs only clean_text."""
+        parsers = []
+        for index, column in self.mapping.items():
+            if column.kind in ("text", "user"):
+                parse = clean_text
+            else:
+                parse = partial(self._parse_value, column)
+            parsers.append((index, column.key, parse))
+        return parsers
+
     def _parse(self, number, cells) -> ParsedRow:
         data, errors = {}, []
-        for index, column in self.mapping.items():
-            raw = cells[index]
+        for index, key, parse in self.parsers:
             try:
-                data[column.key] = self._parse_value(column, raw)
+                data[key] = parse(cells[index])
             except ValidationError as error:
                 errors.append((self.table.headers[index], " ".join(error.messages)))
         return ParsedRow(number, cells, data, errors)
@@ -455,6 +468,7 @@ class Importer:
             new=[record for _row, record in new],
             changed=[(record, set(previous)) for _row, record, previous in changed],
             actor=self.actor,
+            validator=self._validator(Account),
         )
         service_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "accounts")
         return issues + service_issues, records
@@ -471,6 +485,13 @@ class Importer:
             for account in queryset.filter(name__in=names):
                 by_name[account.name].append(account)
         return by_number, by_name
+
+    def _validator(self, model):
+        from crm.services import RecordValidator
+
+        if model not in self.validators:
+            self.validators[model] = RecordValidator(model)
+        return self.validators[model]
 
     def _can_lock(self):
         from django.db import connection
@@ -573,7 +594,9 @@ class Importer:
             new[ref] = Account(
                 name=name, account_number=row.data.get("account_number", ""), owner=self.actor
             )
-        saved, _changed, failures = account_import_batch(new=list(new.values()), changed=[], actor=self.actor)
+        saved, _changed, failures = account_import_batch(
+            new=list(new.values()), changed=[], actor=self.actor, validator=self._validator(Account)
+        )
         failed_ids = {id(record) for record, _error in failures}
         for ref, record in new.items():
             if id(record) in failed_ids:
@@ -696,6 +719,7 @@ class Importer:
             new=[record for _row, record in new],
             changed=[(record, set(previous)) for _row, record, previous in changed],
             actor=self.actor,
+            validator=self._validator(Contact),
         )
         service_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "contacts")
         return issues + service_issues, self._extra_records + records
