@@ -103,6 +103,11 @@ def _table(format_name, headers, numbered_rows, *, total=None, encoding=""):
     return Table(format_name, headers, chain([first], rows), total=total, encoding=encoding)
 
 
+def table_from_rows(format_name, headers, numbered_rows, total=None) -> Table:
+    """A Table from rows already read (the admin's dataset): the same header, blank-row and limit checks."""
+    return _table(format_name, list(headers), numbered_rows, total=total)
+
+
 def open_table(stream, *, size=None) -> Table:
     """Recognise the format of the binary ``stream`` and return its Table; raise FileRefused otherwise."""
     limit = getattr(settings, "CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024)

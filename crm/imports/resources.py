@@ -5,7 +5,6 @@ calls) hands the dataset to the CRM's import engine, so the admin, the import
 page, the background task and the command all import the same way.
 """
 
-from django.utils import translation
 from import_export import fields, resources
 from import_export.results import Result, RowResult
 
@@ -14,7 +13,7 @@ from contacts.models import Contact
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
 from crm.imports.engine import ImportOptions, run_import
 from crm.imports.models import ImportJob, ImportRowIssue, ImportSource
-from crm.imports.readers import Table
+from crm.imports.readers import table_from_rows
 
 
 def _export_value(record, key):
@@ -60,11 +59,8 @@ class CrmResource(resources.ModelResource):
         actor = kwargs.get("user")
         options = self.import_options or ImportOptions(target=self.target)
         options = ImportOptions(**{**options.__dict__, "target": self.target, "dry_run": dry_run or options.dry_run})
-        table = Table("dataset", list(dataset.headers or []), enumerate((list(row) for row in dataset), start=2))
-        table.total = len(dataset)
-        from crm.imports.readers import _table
-
-        table = _table(getattr(dataset, "crm_format", "Import"), table.headers, table.rows, total=table.total)
+        rows = enumerate((list(row) for row in dataset), start=2)
+        table = table_from_rows(getattr(dataset, "crm_format", "Import"), dataset.headers or [], rows, len(dataset))
         if options.dry_run:
             outcome = run_import(table=table, options=options, actor=actor)
             job = None
@@ -121,8 +117,3 @@ AccountResource = _resource("AccountResource", Account, ACCOUNT_COLUMNS, "accoun
 ContactResource = _resource("ContactResource", Contact, CONTACT_COLUMNS, "contacts")
 
 RESOURCES = {"accounts": AccountResource, "contacts": ContactResource}
-
-
-def export_headers_in(language, resource):
-    with translation.override(language):
-        return resource.export_headers()
