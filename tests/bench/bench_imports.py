@@ -243,7 +243,7 @@ def main():
             ceilings[(target, file_format)] = rate
             reader = "csv module" if file_format == "csv" else "openpyxl read-only"
             print(f"{f'read {target} {file_format} ({reader})':<44}{rate:>12,.0f}")
-        for database in options.databases.split(","):
+        for database in filter(None, options.databases.split(",")):
             url = database_url(database, directory)
             owner = run_case(url, "setup")["user"]
             if database == "postgres":
@@ -264,6 +264,7 @@ def main():
         if options.memory_rows:
             url = database_url("sqlite", directory)
             run_case(url, "setup")
+            run_case(url, "reset")
             small = run_case(url, "accounts", str(files[("accounts", "csv")]))
             big = write_files(directory, options.memory_rows, targets=("accounts",), xlsx=False)[("accounts", "csv")]
             run_case(url, "reset")
