@@ -17,5 +17,6 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
     path("dashboard/", include("crm.dashboard.urls")),
+    path("imports/", include("crm.imports.urls")),
     path("admin/", admin.site.urls),
 ]
