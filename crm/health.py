@@ -21,8 +21,9 @@ def _database_answers(alias=DEFAULT_DB_ALIAS):
 
 def _migrations_applied(alias=DEFAULT_DB_ALIAS):
     try:
-        executor = MigrationExecutor(connections[alias])
-        return not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        loader = MigrationExecutor(connections[alias]).loader
+        # Every migration on disk is recorded as applied (not only the latest of each app).
+        return set(loader.graph.nodes) <= set(loader.applied_migrations)
     except DatabaseError:
         return False
 
