@@ -34,6 +34,10 @@ class RecordListView(SingleTableMixin, FilterView):
                 response.render()
             return response
 
+    def paginate_queryset(self, queryset, page_size):
+        """Leave paging to the table (get_table_pagination), so a page is counted once, not twice."""
+        return None, None, queryset, False
+
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
 

@@ -1,0 +1,81 @@
+"""Bounded pagination: counts that never scan a whole big table, and a bounded deepest page."""
+
+import pytest
+from django.core.paginator import EmptyPage
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Account
+from crm.pagination import BoundedPaginator
+from tests.factories import AccountFactory
+
+
+class TwoPages(BoundedPaginator):
+    max_pages = 2
+
+
+class EstimateAboveTen(BoundedPaginator):
+    estimate_above = 10
+
+
+@pytest.fixture
+def thirty_accounts(salesperson):
+    return AccountFactory.create_batch(30, owner=salesperson)
+
+
+@pytest.mark.django_db
+def test_pages_stop_at_max_pages_and_the_count_stops_there_too(thirty_accounts):
+    paginator = TwoPages(Account.objects.filter(status="active"), per_page=10)
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count == 20
+    assert paginator.count_is_capped and not paginator.count_is_estimate
+    assert paginator.num_pages == 2
+    [count_query] = queries.captured_queries
+    assert "COUNT(" in count_query["sql"].upper() and "LIMIT 21" in count_query["sql"].upper()
+    assert [account.name for account in paginator.page(2)] == [a.name for a in Account.objects.all()[10:20]]
+    with pytest.raises(EmptyPage):
+        paginator.page(3)
+
+
+@pytest.mark.django_db
+def test_a_list_under_the_cap_is_counted_exactly(thirty_accounts):
+    paginator = BoundedPaginator(Account.objects.all(), per_page=25)
+    assert paginator.count == 30
+    assert not paginator.count_is_capped and not paginator.count_is_estimate
+    assert paginator.num_pages == 2
+
+
+@pytest.mark.django_db
+def test_an_unfiltered_big_table_is_counted_from_the_planner_estimate(thirty_accounts, salesperson):
+    if connection.vendor != "postgresql":
+        pytest.skip("The estimate comes from PostgreSQL's pg_class")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_account")
+    paginator = EstimateAboveTen(Account.objects.order_by("name"), per_page=10)
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count == 30
+    assert paginator.count_is_estimate
+    assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+    assert "reltuples" in queries.captured_queries[0]["sql"]
+    # A filter narrows the list: counted (up to the cap), never estimated.
+    filtered = EstimateAboveTen(Account.objects.filter(owner=salesperson), per_page=10)
+    assert filtered.count == 30 and not filtered.count_is_estimate
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF="tests.crm.list_urls")
+def test_record_list_view_pages_with_the_bounded_paginator(client, salesperson, thirty_accounts, monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "max_pages", 2)
+    client.force_login(salesperson)
+    names = list(Account.objects.values_list("name", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        lines = client.get("/accounts/").content.decode().splitlines()
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert len(counts) == 1, "the page is counted once (by the table), not again by the list view"
+    assert lines[0] == "page=1/2 count=20"
+    assert lines[1:] == names[:10]
+    # Past the deepest page: the last reachable page, not an error.
+    lines = client.get("/accounts/?page=40").content.decode().splitlines()
+    assert lines[0] == "page=2/2 count=20"
+    assert lines[1:] == names[10:20]
