@@ -10,6 +10,8 @@ HTTPS_ONLY ?= 1
 TASK_WORKERS ?= 1
 # make bench: the page benchmark's databases are $(BENCH_DB)_10000 and $(BENCH_DB)_1000000.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/crm_bench
+# make load: the database gunicorn serves (the large benchmark one by default); LOAD_IMPORT_COMMAND runs beside it.
+LOAD_DB ?= $(BENCH_DB)_1000000
 
 .PHONY: install run serve test test-postgres test-browser check bench load lock messages clean
 
@@ -68,7 +70,7 @@ bench: install
 
 # 20 signed-in users for 60 s against gunicorn on 127.0.0.1, with a background import running.
 load: install
-	$(BIN)/python tests/load/run.py
+	$(BIN)/python tests/load/run.py --database-url $(LOAD_DB)
 
 lock: install
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements.in

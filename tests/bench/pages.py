@@ -85,7 +85,10 @@ def measure_in_subprocess(url, repeat):
     )
     finished = subprocess.run(
         [sys.executable, __file__, "--measure", "--repeat", str(repeat)],
-        cwd=BASE_DIR, env=env, text=True, capture_output=True,
+        cwd=BASE_DIR,
+        env=env,
+        text=True,
+        capture_output=True,
     )
     if finished.returncode != 0:
         sys.stderr.write(finished.stderr)
@@ -155,7 +158,9 @@ def pages_to_measure():
         contact = Contact.objects.filter(account_id=large[0]).order_by("pk").values_list("pk", flat=True).first()
         details.append(("contacts:detail", contact, "contact of a large account"))
     details.append(("contacts:detail", Contact.objects.order_by("-pk").values_list("pk", flat=True).first(), "contact"))
-    details.append(("opportunities:detail", Opportunity.objects.order_by("pk").values_list("pk", flat=True).first(), ""))
+    details.append(
+        ("opportunities:detail", Opportunity.objects.order_by("pk").values_list("pk", flat=True).first(), "")
+    )
     details.append(("invoices:detail", Invoice.objects.order_by("pk").values_list("pk", flat=True).first(), ""))
     for name, pk, note in details:
         try:
@@ -264,7 +269,9 @@ def report(small_scale, small, large_scale, large):
         print(f"\nNot in this build (URL name missing): {', '.join(large['missing'])}")
     for title, plan in large["explain"].items():
         print(f"\nEXPLAIN ANALYZE at {large_scale:,} accounts, {title}:\n{plan}")
-    print(f"\n{failures} page(s) off target (p95 at the large scale within {TARGET_RATIO}x and under {TARGET_P95_MS} ms)")
+    print(
+        f"\n{failures} page(s) off target (p95 at the large scale within {TARGET_RATIO}x and under {TARGET_P95_MS} ms)"
+    )
     return failures
 
 
