@@ -19,13 +19,22 @@ def _database_answers(alias=DEFAULT_DB_ALIAS):
         return False
 
 
+# Once this process has seen every migration applied it stops re-reading them: the
+# migration files on disk do not change under a running process.
+_all_migrations_seen_applied = False
+
+
 def _migrations_applied(alias=DEFAULT_DB_ALIAS):
+    global _all_migrations_seen_applied
+    if _all_migrations_seen_applied:
+        return True
     try:
         loader = MigrationExecutor(connections[alias]).loader
-        # Every migration on disk is recorded as applied (not only the latest of each app).
-        return set(loader.graph.nodes) <= set(loader.applied_migrations)
     except DatabaseError:
         return False
+    # Every migration on disk is recorded as applied (not only the latest of each app).
+    _all_migrations_seen_applied = set(loader.graph.nodes) <= set(loader.applied_migrations)
+    return _all_migrations_seen_applied
 
 
 def _cache_works():
