@@ -1,6 +1,7 @@
 """A test-only account list built on RecordListView, answering with the page's names (no template needed)."""
 
 import django_tables2 as tables
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
@@ -29,7 +30,12 @@ class AccountNamesView(RecordListView):
         table = context["table"]
         lines = [f"page={table.page.number}/{table.paginator.num_pages} count={table.paginator.count}"]
         lines += [row.record.name for row in table.page.object_list]
-        return HttpResponse("\n".join(lines), content_type="text/plain")
+        response = HttpResponse("\n".join(lines), content_type="text/plain")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW enable_indexscan")
+                response["X-Index-Scan"] = cursor.fetchone()[0]
+        return response
 
 
 urlpatterns = [path("accounts/", AccountNamesView.as_view(), name="account-names")]

@@ -14,6 +14,10 @@ class NarrowContactFilter(ContactFilter):
     related_match_limit = 1
 
 
+class ShortContactFilter(ContactFilter):
+    search_match_limit = 2
+
+
 def names(filter_class, term, user):
     request = RequestFactory().get("/", {"q": term})
     request.user = user
@@ -39,9 +43,26 @@ def test_search_matches_own_columns_and_the_related_account(people, salesperson)
 
 
 @pytest.mark.django_db
-def test_a_broad_related_match_gives_the_same_rows(people, salesperson):
-    """More accounts match than the id list allows: the search joins instead, same answer."""
-    assert names(NarrowContactFilter, "dunăre", salesperson) == ["Dunăreanu", "Ionescu", "Popa"]
+def test_a_broad_related_match_takes_the_first_related_records_found(people, salesperson):
+    """More accounts match than the limit: the contacts of the first ones found, and the own-column matches."""
+    found = names(NarrowContactFilter, "dunăre", salesperson)
+    assert found in (["Dunăreanu", "Ionescu"], ["Dunăreanu", "Popa"])
+
+
+@pytest.mark.django_db
+def test_a_search_lists_at_most_search_match_limit_rows(people, salesperson):
+    found = names(ShortContactFilter, "dunăre", salesperson)
+    assert len(found) == 2 and set(found) <= {"Dunăreanu", "Ionescu", "Popa"}
+
+
+@pytest.mark.django_db
+def test_the_search_is_applied_after_the_other_filters(people, salesperson):
+    """With a low limit, the matches are still taken among the rows the other filters kept."""
+    request = RequestFactory().get("/")
+    request.user = salesperson
+    data = {"q": "dunăre", "has_account": "false"}
+    found = ShortContactFilter(data, queryset=Contact.objects.all(), request=request).qs
+    assert [contact.last_name for contact in found] == ["Dunăreanu"]
 
 
 @pytest.mark.django_db

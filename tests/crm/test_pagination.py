@@ -79,3 +79,19 @@ def test_record_list_view_pages_with_the_bounded_paginator(client, salesperson, 
     lines = client.get("/accounts/?page=40").content.decode().splitlines()
     assert lines[0] == "page=2/2 count=20"
     assert lines[1:] == names[10:20]
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF="tests.crm.list_urls")
+def test_a_search_page_sorts_its_found_rows_instead_of_walking_an_index(client, salesperson, thirty_accounts):
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    AccountFactory(name="Unic Trans SRL", owner=salesperson)
+    client.force_login(salesperson)
+    searched = client.get("/accounts/?q=unic")
+    assert searched["X-Index-Scan"] == "off"
+    assert searched.content.decode().splitlines() == ["page=1/1 count=1", "Unic Trans SRL"]
+    assert client.get("/accounts/")["X-Index-Scan"] == "on"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on", "the setting ends with the request"
