@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -37,6 +38,10 @@ def account_reads(queries):
 def test_router_suite_with_a_replica():
     """Run this module with a replica alias configured (a mirror of the default database in tests)."""
     env = dict(os.environ)
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        # A database name of its own, so its test database does not collide with this run's.
+        parts = urlsplit(env["DATABASE_URL"])
+        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"{parts.path}_router"))
     env["DATABASE_REPLICA_URL"] = env.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     finished = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__],
