@@ -9,9 +9,11 @@ from crm.models import RecordStatus
 class AccountFilter(RecordFilter):
     search_fields = ("name", "account_number", "email", "main_phone", "city")
 
-    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"))
-    relationship_type = django_filters.ChoiceFilter(choices=RelationshipType.choices, label=_("Relationship type"))
-    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"), empty_label=_("All"))
+    relationship_type = django_filters.ChoiceFilter(
+        choices=RelationshipType.choices, label=_("Relationship type"), empty_label=_("All")
+    )
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"), empty_label=_("All"))
 
     class Meta:
         model = Account

@@ -142,6 +142,9 @@ class Account(OwnedRecord, PostalAddress):
         self.name = self.name.strip()
         self.account_number = self.account_number.strip()
         errors = {}
+        if not self.name:
+            # Only spaces: blank once stripped, which the field check (run before clean) let through.
+            errors["name"] = ValidationError(self._meta.get_field("name").error_messages["blank"], code="blank")
         if self.parent_account_id is not None and self.pk is not None:
             if self.pk in self.ancestor_ids(start=self.parent_account_id):
                 errors["parent_account"] = ValidationError(

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from crm import permissions
+from crm.history.models import ChangeKind
+from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
 from crm.services import record_apply, record_delete, record_reassign, record_save
 
@@ -37,7 +39,8 @@ def account_set_status(*, account: Account, status: str, actor) -> Account:
     if status not in RecordStatus.values:
         raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
     account.status = status
-    return record_save(account, actor=actor, fields=["status"])
+    kind = ChangeKind.ACTIVATED if status == RecordStatus.ACTIVE else ChangeKind.DEACTIVATED
+    return record_save(account, actor=actor, fields=["status"], kind=kind)
 
 
 @transaction.atomic
@@ -55,6 +58,17 @@ def account_delete(*, account: Account, actor) -> None:
             % {"name": account.name, "opportunities": opportunities, "invoices": invoices},
             code="account_has_records",
         )
-    Account.objects.filter(parent_account=account).update(parent_account=None)
+    children = Account.objects.filter(parent_account=account)
+    record_bulk_change(
+        queryset=children, actor=actor, kind=ChangeKind.UPDATED, field_name="parent_account", new_value=None
+    )
+    children.update(parent_account=None)
+    record_bulk_change(
+        queryset=account.contacts.all(),
+        actor=actor,
+        kind=ChangeKind.CONTACT_DETACHED,
+        field_name="account",
+        new_value=None,
+    )
     account.contacts.update(account=None)
     record_delete(record=account, actor=actor)

@@ -10,7 +10,7 @@ from crm.models import RecordStatus
 class ContactFilter(RecordFilter):
     search_fields = ("first_name", "last_name", "email", "business_phone", "mobile_phone", "account__name")
 
-    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"), empty_label=_("All"))
     has_account = django_filters.BooleanFilter(
         field_name="account", lookup_expr="isnull", exclude=True, label=_("Has an account")
     )

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -82,3 +83,8 @@ class Contact(OwnedRecord, PostalAddress):
         super().clean()
         self.first_name = self.first_name.strip()
         self.last_name = self.last_name.strip()
+        if not self.last_name:
+            # Only spaces: blank once stripped, which the field check (run before clean) let through.
+            raise ValidationError(
+                {"last_name": ValidationError(self._meta.get_field("last_name").error_messages["blank"], code="blank")}
+            )

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from contacts.models import Contact
 from crm import permissions
+from crm.history.models import ChangeKind
+from crm.history.services import record_bulk_change, record_change
 from crm.models import RecordStatus
 from crm.services import record_apply, record_delete, record_reassign, record_save
 
@@ -70,6 +72,9 @@ def contact_attach_to_account(*, contact: Contact, account: Account, actor) -> C
         raise already_on_account_error(current, current.account)
     contact.account = account
     contact.modified_by = actor
+    record_change(
+        record=contact, actor=actor, kind=ChangeKind.CONTACT_ATTACHED, before={"account_id": None}, fields=["account"]
+    )
     return contact
 
 
@@ -81,9 +86,13 @@ def contact_detach_from_account(*, contact: Contact, actor) -> Contact:
     if locked.account_id is None:
         contact.account = None
         return contact
-    Account.objects.filter(pk=locked.account_id, primary_contact=contact).update(primary_contact=None)
+    was_primary = Account.objects.filter(pk=locked.account_id, primary_contact=contact)
+    record_bulk_change(
+        queryset=was_primary, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
+    )
+    was_primary.update(primary_contact=None)
     contact.account = None
-    record_save(contact, actor=actor, fields=["account"])
+    record_save(contact, actor=actor, fields=["account"], kind=ChangeKind.CONTACT_DETACHED)
     return contact
 
 
@@ -98,7 +107,8 @@ def contact_set_status(*, contact: Contact, status: str, actor) -> Contact:
     if status not in RecordStatus.values:
         raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
     contact.status = status
-    return record_save(contact, actor=actor, fields=["status"])
+    kind = ChangeKind.ACTIVATED if status == RecordStatus.ACTIVE else ChangeKind.DEACTIVATED
+    return record_save(contact, actor=actor, fields=["status"], kind=kind)
 
 
 @transaction.atomic
@@ -116,5 +126,9 @@ def contact_delete(*, contact: Contact, actor) -> None:
             % {"name": contact.full_name, "opportunities": opportunities, "invoices": invoices},
             code="contact_has_records",
         )
-    Account.objects.filter(primary_contact=contact).update(primary_contact=None)
+    was_primary = Account.objects.filter(primary_contact=contact)
+    record_bulk_change(
+        queryset=was_primary, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
+    )
+    was_primary.update(primary_contact=None)
     record_delete(record=contact, actor=actor)

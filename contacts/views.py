@@ -1,2 +1,135 @@
+"""Contact pages: list, create (optionally on an account), edit, the Summary tab, and the record commands."""
 
-# Create your views here.
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import CreateView, TemplateView, UpdateView
+
+from contacts import selectors, services
+from contacts.filters import ContactFilter
+from contacts.forms import ContactForm
+from contacts.models import Contact
+from contacts.tables import ContactTable
+from crm import permissions
+from crm.record_views import (
+    RecordDeleteView,
+    RecordReassignView,
+    RecordSetStatusView,
+    add_service_error,
+    safe_next_url,
+)
+from crm.views import RecordListView
+from invoices.models import Invoice
+from opportunities.models import Opportunity
+
+
+class ContactListView(RecordListView):
+    table_class = ContactTable
+    filterset_class = ContactFilter
+    selector = selectors.contact_list
+    template_name = "contacts/contact_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=_("Contacts"), can_add=permissions.can_add(self.request.user, Contact), **kwargs
+        )
+
+
+def _fields(form):
+    return {name: form.cleaned_data[name] for name in form.fields}
+
+
+class ContactFormMixin:
+    form_class = ContactForm
+    template_name = "contacts/contact_form.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=safe_next_url(self.request, ""), **kwargs)
+
+    def saved(self, contact, message):
+        messages.success(self.request, message % {"name": contact.full_name})
+        return redirect(safe_next_url(self.request, contact.get_absolute_url()))
+
+
+class ContactCreateView(ContactFormMixin, CreateView):
+    """New contact; ``?account=<pk>`` presets the account and ``?next=`` says where to go back on save."""
+
+    def dispatch(self, request, *args, **kwargs):
+        permissions.require(permissions.can_add(request.user, Contact))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        account = self.request.GET.get("account", "")
+        if account.isdigit():
+            initial["account"] = int(account)
+        return initial
+
+    def form_valid(self, form):
+        try:
+            self.object = services.contact_create(actor=self.request.user, **_fields(form))
+        except ValidationError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        return self.saved(self.object, _("The contact %(name)s was created."))
+
+
+class ContactUpdateView(ContactFormMixin, UpdateView):
+    def get_object(self, queryset=None):
+        contact = selectors.contact_get(user=self.request.user, pk=self.kwargs["pk"])
+        permissions.require(permissions.can_change(self.request.user, contact))
+        return contact
+
+    def form_valid(self, form):
+        # The form has already written its values onto self.object; the service must see the stored account
+        # to apply the one-account rule.
+        stored = selectors.contact_get(user=self.request.user, pk=self.object.pk)
+        try:
+            self.object = services.contact_update(contact=stored, actor=self.request.user, **_fields(form))
+        except ValidationError as error:
+            add_service_error(form, error, field="account")
+            return self.form_invalid(form)
+        return self.saved(self.object, _("The contact %(name)s was saved."))
+
+
+class ContactDetailView(TemplateView):
+    template_name = "contacts/contact_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        contact = selectors.contact_get(user=user, pk=kwargs["pk"])
+        context = {
+            "contact": contact,
+            **selectors.contact_summary(user=user, contact=contact),
+            "can_change": permissions.can_change(user, contact),
+            "can_delete": permissions.can_delete(user, contact),
+            "can_reassign": permissions.can_reassign(user, contact),
+            "can_add_opportunity": permissions.can_add(user, Opportunity),
+            "can_add_invoice": permissions.can_add(user, Invoice),
+            "filter_name": "contact",
+            "record": contact,
+        }
+        return self.render_to_response(context)
+
+
+class ContactSetStatusView(RecordSetStatusView):
+    selector = selectors.contact_get
+
+    def set_status(self, record, status):
+        services.contact_set_status(contact=record, status=status, actor=self.request.user)
+
+
+class ContactReassignView(RecordReassignView):
+    selector = selectors.contact_get
+
+    def reassign(self, record, owner):
+        services.contact_reassign(contact=record, owner=owner, actor=self.request.user)
+
+
+class ContactDeleteView(RecordDeleteView):
+    selector = selectors.contact_get
+    list_url_name = "contacts:list"
+
+    def delete(self, record):
+        services.contact_delete(contact=record, actor=self.request.user)

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("CRM")
+
+    def ready(self):
+        from crm.roles import sync_security_roles
+
+        post_migrate.connect(sync_security_roles, dispatch_uid="crm.sync_security_roles")

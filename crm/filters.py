@@ -31,7 +31,8 @@ class RecordFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(
         method="filter_scope",
         label=_("Show"),
-        choices=[("mine", _("My records")), ("all", _("All records"))],
+        # All first: with no choice made the list shows every record, and the box must say so.
+        choices=[("all", _("All records")), ("mine", _("My records"))],
         empty_label=None,
     )
 

@@ -1,5 +1,6 @@
 """Reads shared by every area: scoping a queryset to what the user may see, fetching one record."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
@@ -20,3 +21,14 @@ def scoped(queryset, *, user):
 def record_get(queryset, *, user, pk):
     """Return one record from the user's scope, or 404."""
     return get_object_or_404(scoped(queryset, user=user), pk=pk)
+
+
+def recent_records(queryset, *, user, order_by, size=None):
+    """The newest ``size`` records of ``queryset`` by ``order_by``, with the total count; None when not readable.
+
+    Backs the "Recent Opportunities" and "Recent Invoices" panels: two queries whatever the number of rows.
+    """
+    if not permissions.can_view(user, queryset.model):
+        return None
+    size = size or settings.CRM_RECENT_PANEL_SIZE
+    return {"items": list(queryset.order_by(*order_by)[:size]), "count": queryset.count(), "size": size}

@@ -1,36 +1,74 @@
-"""Services shared by every CRM record: saving with validation, reassigning, deleting."""
+"""Services shared by every CRM record: saving with validation, reassigning, deleting.
 
-from django.core.exceptions import ValidationError
+Each writes its change history (crm.history) in the same transaction as the change.
+"""
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from crm import permissions
+from crm.history.models import ChangeKind
+from crm.history.services import record_change, snapshot
 
 
-def record_save(record, *, actor, fields=None):
-    """Validate ``record`` fully, stamp who changed it, and save it.
+def record_save(record, *, actor, fields=None, kind=None, track=True):
+    """Validate ``record`` fully, stamp who changed it, save it and record the change in its history.
 
     ``fields`` limits the save to those columns (plus the audit columns).
+    ``kind`` names the change for the history (created or updated by default);
+    ``track=False`` leaves the history to the caller, for a workflow that
+    records the change itself once it is complete.
     """
-    if record.pk is None or record._state.adding:
+    adding = record.pk is None or record._state.adding
+    if adding:
         record.created_by = actor
         if getattr(record, "owner_id", None) is None:
             record.owner = actor
     record.modified_by = actor
     record.full_clean()
-    if fields is None:
-        record.save()
-    else:
-        record.save(update_fields=[*fields, "modified_by", "modified_at"])
+    with transaction.atomic():
+        before = None if adding or not track else snapshot(record, fields=fields)
+        if fields is None:
+            record.save()
+        else:
+            record.save(update_fields=[*fields, "modified_by", "modified_at"])
+        if track:
+            record_change(
+                record=record,
+                actor=actor,
+                kind=kind or (ChangeKind.CREATED if adding else ChangeKind.UPDATED),
+                before=before,
+                fields=fields,
+            )
     return record
 
 
-def record_apply(record, *, actor, data):
+def refuse_computed_fields(model, names):
+    """Refuse field names that are unknown or computed (state, totals, audit): only their workflows set those."""
+    refused = []
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            refused.append(name)
+            continue
+        if not field.editable or field.primary_key:
+            refused.append(name)
+    if refused:
+        raise ValidationError(
+            _("These fields cannot be set here: %(fields)s.") % {"fields": ", ".join(sorted(refused))},
+            code="computed_field",
+        )
+
+
+def record_apply(record, *, actor, data, kind=None):
     """Set the given field values on ``record``, validate and save it."""
+    refuse_computed_fields(type(record), data)
     for name, value in data.items():
         setattr(record, name, value)
-    return record_save(record, actor=actor)
+    return record_save(record, actor=actor, kind=kind)
 
 
 def record_reassign(*, record, owner, actor):
@@ -43,7 +81,7 @@ def record_reassign(*, record, owner, actor):
         raise ValidationError({"owner": _("The new owner is not an active user.")}, code="owner_inactive")
     with transaction.atomic():
         record.owner = owner
-        record_save(record, actor=actor, fields=["owner"])
+        record_save(record, actor=actor, fields=["owner"], kind=ChangeKind.OWNER_CHANGED)
     return record
 
 
@@ -55,6 +93,7 @@ def record_delete(*, record, actor):
     )
     try:
         with transaction.atomic():
+            record_change(record=record, actor=actor, kind=ChangeKind.DELETED, before=snapshot(record), deleted=True)
             record.delete()
     except ProtectedError as error:
         raise ValidationError(

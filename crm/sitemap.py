@@ -21,6 +21,10 @@ class SiteMapGroup:
 
 SITE_MAP = (
     SiteMapGroup(
+        _("My Work"),
+        (SiteMapItem(_("Dashboard"), "dashboard:index", "dashboard", "opportunities.view_opportunity"),),
+    ),
+    SiteMapGroup(
         _("Customers"),
         (
             SiteMapItem(_("Accounts"), "accounts:list", "accounts", "accounts.view_account"),

@@ -26,3 +26,10 @@ class MoneyColumn(tables.Column):
     def render(self, value, record):
         currency = tables.A(self.currency_accessor).resolve(record)
         return f"{number_format(value, 2, use_l10n=True, force_grouping=True)} {currency}"
+
+
+class OwnerColumn(tables.Column):
+    """A user shown by full name (the list's selector joins the user)."""
+
+    def render(self, value):
+        return value.get_full_name() or value.get_username()

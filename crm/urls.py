@@ -18,5 +18,6 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("dashboard/", include("crm.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -50,7 +50,10 @@ class RecordListView(SingleTableMixin, FilterView):
 
     selector = None
     template_name = "includes/record_list.html"
-    paginate_by = 25
+    # Partials are looked up in the template that defines them, not in templates extending it.
+    partial_template_name = "includes/record_list.html#results"
+    # The table pages the rows; ListView's own paging would count them a second time.
+    table_pagination = {"per_page": 25}
     # Bounded counts and page depth: flat page times on tables of millions of rows.
     paginator_class = BoundedPaginator
 
@@ -65,10 +68,6 @@ class RecordListView(SingleTableMixin, FilterView):
                 response.render()
             return response
 
-    def paginate_queryset(self, queryset, page_size):
-        """Leave paging to the table (get_table_pagination), so a page is counted once, not twice."""
-        return None, None, queryset, False
-
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
 
@@ -79,5 +78,5 @@ class RecordListView(SingleTableMixin, FilterView):
 
     def get_template_names(self):
         if self.request.htmx:
-            return [f"{self.template_name}#results"]
+            return [self.partial_template_name]
         return [self.template_name]

@@ -1,8 +1,11 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import account_family_ids
+from crm.currencies import CURRENCY_CHOICES
 from crm.filters import RecordFilter
 from invoices.models import Invoice, InvoiceState
 
@@ -10,14 +13,49 @@ from invoices.models import Invoice, InvoiceState
 class InvoiceFilter(RecordFilter):
     search_fields = ("invoice_number", "name", "account__name", "contact__last_name")
 
-    state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"), empty_label=_("All"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label=_("Overdue"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
+    )
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
+    # Used by the links of the summary figures and the dashboard.
+    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
+    invoiced_this_year = django_filters.BooleanFilter(
+        method="filter_invoiced_this_year", label=_("Invoiced this year")
+    )
+    paid_this_year = django_filters.BooleanFilter(method="filter_paid_this_year", label=_("Paid this year"))
+    account_tree = django_filters.NumberFilter(method="filter_account_tree", widget=forms.HiddenInput)
+    owner = django_filters.NumberFilter(field_name="owner_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Invoice
-        fields = ["q", "scope", "state", "overdue", "account", "contact"]
+        fields = [
+            "q", "scope", "state", "overdue", "currency", "invoiced_this_year", "paid_this_year",
+            "account", "contact", "account_tree", "owner",
+        ]
+
+    def filter_invoiced_this_year(self, queryset, name, value):
+        # Canceled invoices were not invoiced.
+        invoiced = Q(invoice_date__year=timezone.localdate().year) & ~Q(state=InvoiceState.CANCELED)
+        if value is True:
+            return queryset.filter(invoiced)
+        if value is False:
+            return queryset.exclude(invoiced)
+        return queryset
+
+    def filter_paid_this_year(self, queryset, name, value):
+        paid = Q(state=InvoiceState.PAID, paid_date__year=timezone.localdate().year)
+        if value is True:
+            return queryset.filter(paid)
+        if value is False:
+            return queryset.exclude(paid)
+        return queryset
+
+    def filter_account_tree(self, queryset, name, value):
+        return queryset.filter(account_id__in=account_family_ids(int(value)))
 
     def filter_overdue(self, queryset, name, value):
         overdue = {"state": InvoiceState.ACTIVE, "due_date__lt": timezone.localdate()}

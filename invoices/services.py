@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.services import record_delete, record_reassign, record_save
+from crm.history.models import ChangeKind
+from crm.history.services import record_change
+from crm.services import record_delete, record_reassign, record_save, refuse_computed_fields
 from invoices.models import Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason, compute_line
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate")
@@ -78,11 +80,13 @@ def invoice_create(*, actor, lines=(), owner=None, **fields) -> Invoice:
     if generate_number:
         # A unique placeholder until the primary key gives the real number.
         invoice.invoice_number = f"TMP-{uuid.uuid4().hex[:20]}"
-    record_save(invoice, actor=actor)
+    # The history records the invoice once its number and totals are known.
+    record_save(invoice, actor=actor, track=False)
     if generate_number:
         invoice.invoice_number = _next_free_number(invoice)
     _write_lines(invoice, lines)
     invoice.save(update_fields=["invoice_number", "subtotal", "discount_total", "tax_total", "total_amount"])
+    record_change(record=invoice, actor=actor, kind=ChangeKind.CREATED)
     return invoice
 
 
@@ -100,6 +104,7 @@ def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
     if "owner" in fields and fields["owner"] != locked.owner:
         record_reassign(record=locked, owner=fields.pop("owner"), actor=actor)
     fields.pop("owner", None)
+    refuse_computed_fields(Invoice, fields)
     for name, value in fields.items():
         setattr(locked, name, value)
     _fill_customer(locked)
@@ -115,7 +120,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor, paid_date=None, partial=False)
     locked.state = InvoiceState.PAID
     locked.status_reason = InvoiceStatusReason.PARTIAL if partial else InvoiceStatusReason.COMPLETE
     locked.paid_date = paid_date or timezone.localdate()
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.PAID)
 
 
 @transaction.atomic
@@ -124,7 +129,7 @@ def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
     locked = _require_active(invoice)
     locked.state = InvoiceState.CANCELED
     locked.status_reason = InvoiceStatusReason.CANCELED
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.CANCELED)
 
 
 def invoice_reassign(*, invoice: Invoice, owner, actor) -> Invoice:

@@ -1,2 +1,217 @@
+"""Pages for invoices: list, create and edit with line items, mark paid, cancel, reassign, delete."""
 
-# Create your views here.
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import account_list
+from contacts.selectors import contact_list
+from crm import permissions
+from crm.record_forms import ReassignForm
+from crm.record_views import add_service_error
+from crm.redirects import query_pk, safe_next
+from crm.views import RecordListView
+from invoices import services
+from invoices.filters import InvoiceFilter
+from invoices.forms import InvoiceForm, MarkPaidForm, line_formset
+from invoices.models import Invoice, InvoiceState
+from invoices.selectors import invoice_get, invoice_list
+from invoices.tables import InvoiceTable
+from opportunities.selectors import opportunity_list
+from opportunities.views import narrowed_customer
+
+
+class InvoiceListView(RecordListView):
+    selector = invoice_list
+    table_class = InvoiceTable
+    filterset_class = InvoiceFilter
+    template_name = "invoices/invoice_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Invoices")
+        context["customer"] = customer = narrowed_customer(self.request, context["filter"])
+        context["customer_param"] = customer._meta.model_name if customer else None
+        context["can_add"] = permissions.can_add(self.request.user, Invoice)
+        return context
+
+
+def _prefill(request):
+    """Initial fields from ?opportunity=, ?account= or ?contact=, and where to return on save."""
+    user = request.user
+    initial = {}
+    back_to = None
+    if pk := query_pk(request, "opportunity"):
+        opportunity = opportunity_list(user=user).filter(pk=pk).first()
+        if opportunity:
+            initial.update(
+                opportunity=opportunity.pk,
+                account=opportunity.account_id,
+                contact=opportunity.contact_id,
+                name=opportunity.topic,
+                currency=opportunity.currency,
+            )
+            back_to = opportunity
+    elif pk := query_pk(request, "account"):
+        back_to = account_list(user=user).filter(pk=pk).first()
+        if back_to:
+            initial.update(account=back_to.pk, currency=back_to.currency)
+    elif pk := query_pk(request, "contact"):
+        back_to = contact_list(user=user).filter(pk=pk).first()
+        if back_to:
+            initial.update(contact=back_to.pk, account=back_to.account_id)
+    back = safe_next(request, request.GET.get("next")) or (back_to.get_absolute_url() if back_to else "")
+    return initial, back
+
+
+def invoice_create(request):
+    """Create an invoice with its line items, prefilled with the customer or opportunity it was opened from."""
+    permissions.require(permissions.can_add(request.user, Invoice))
+    initial, back = _prefill(request)
+    data = request.POST if request.method == "POST" else None
+    form = InvoiceForm(data, initial=initial)
+    lines = line_formset(data, add_line="add_line" in request.POST)
+    if data is not None:
+        back = safe_next(request, request.POST.get("next")) or ""
+        if "add_line" not in request.POST and form.is_valid() and lines.is_valid():
+            try:
+                invoice = services.invoice_create(
+                    actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Invoice %(number)s created.") % {"number": invoice.invoice_number})
+                return redirect(back or invoice.get_absolute_url())
+    return render(
+        request,
+        "invoices/invoice_form.html",
+        {"form": form, "lines": lines, "next": back, "title": _("New invoice")},
+    )
+
+
+def _refuse_if_not_active(request, invoice):
+    if invoice.state != InvoiceState.ACTIVE:
+        messages.error(
+            request,
+            _("This invoice is %(state)s and can no longer be changed.") % {"state": invoice.get_state_display()},
+        )
+        return redirect(invoice)
+    return None
+
+
+def invoice_edit(request, pk):
+    """Edit an active invoice and its line items; a paid or canceled one is refused with a message."""
+    invoice = invoice_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_change(request.user, invoice))
+    if refused := _refuse_if_not_active(request, invoice):
+        return refused
+    data = request.POST if request.method == "POST" else None
+    form = InvoiceForm(data, instance=invoice)
+    initial_lines = [{name: getattr(line, name) for name in services.LINE_FIELDS} for line in invoice.lines.all()]
+    lines = line_formset(data, initial=initial_lines, add_line="add_line" in request.POST)
+    if data is not None and "add_line" not in request.POST and form.is_valid() and lines.is_valid():
+        try:
+            services.invoice_update(
+                invoice=invoice, actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Invoice saved."))
+            return redirect(invoice)
+    return render(
+        request,
+        "invoices/invoice_form.html",
+        {"form": form, "lines": lines, "invoice": invoice, "title": _("Edit invoice")},
+    )
+
+
+def _detail_context(user, invoice, *, paid_form=None):
+    active = invoice.state == InvoiceState.ACTIVE
+    return {
+        "invoice": invoice,
+        "lines": invoice.lines.all(),
+        "is_active": active,
+        "can_change": permissions.can_change(user, invoice),
+        "can_delete": permissions.can_delete(user, invoice),
+        "can_reassign": permissions.can_reassign(user, invoice),
+        "paid_form": paid_form or MarkPaidForm(),
+    }
+
+
+def invoice_detail(request, pk):
+    """The invoice's customer, opportunity, line items and totals, and the pay or cancel actions."""
+    invoice = invoice_get(user=request.user, pk=pk)
+    return render(request, "invoices/invoice_detail.html", _detail_context(request.user, invoice))
+
+
+@require_POST
+def invoice_mark_paid(request, pk):
+    """Mark the active invoice paid, in full or in part."""
+    invoice = invoice_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_change(request.user, invoice))
+    if refused := _refuse_if_not_active(request, invoice):
+        return refused
+    form = MarkPaidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_mark_paid(
+                invoice=invoice,
+                actor=request.user,
+                paid_date=form.cleaned_data["paid_date"],
+                partial=form.cleaned_data["partial"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Invoice marked as paid."))
+            return redirect(invoice)
+    return render(request, "invoices/invoice_detail.html", _detail_context(request.user, invoice, paid_form=form))
+
+
+@require_POST
+def invoice_cancel(request, pk):
+    """Cancel the active invoice."""
+    invoice = invoice_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_change(request.user, invoice))
+    try:
+        services.invoice_cancel(invoice=invoice, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Invoice canceled."))
+    return redirect(invoice)
+
+
+def invoice_reassign(request, pk):
+    """Give the invoice to another owner."""
+    invoice = invoice_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_reassign(request.user, invoice), _("You can reassign only records you own."))
+    form = ReassignForm(request.POST or None, initial={"owner": invoice.owner_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invoice_reassign(invoice=invoice, owner=form.cleaned_data["owner"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Invoice reassigned."))
+            return redirect(invoice)
+    return render(request, "invoices/invoice_reassign.html", {"form": form, "invoice": invoice})
+
+
+def invoice_delete(request, pk):
+    """Ask, then delete the invoice and its line items."""
+    invoice = invoice_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_delete(request.user, invoice), _("You can delete only records you own."))
+    if request.method == "POST":
+        try:
+            services.invoice_delete(invoice=invoice, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(invoice)
+        messages.success(request, _("Invoice %(number)s deleted.") % {"number": invoice.invoice_number})
+        return redirect("invoices:list")
+    return render(request, "invoices/invoice_confirm_delete.html", {"invoice": invoice})

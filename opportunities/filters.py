@@ -1,7 +1,12 @@
+import datetime
+
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import account_family_ids
+from crm.currencies import CURRENCY_CHOICES
 from crm.filters import RecordFilter
 from opportunities.models import Opportunity, OpportunityState, SalesStage
 
@@ -9,11 +14,40 @@ from opportunities.models import Opportunity, OpportunityState, SalesStage
 class OpportunityFilter(RecordFilter):
     search_fields = ("topic", "account__name", "contact__last_name", "contact__first_name")
 
-    state = django_filters.ChoiceFilter(choices=OpportunityState.choices, label=_("Status"))
-    sales_stage = django_filters.ChoiceFilter(choices=SalesStage.choices, label=_("Sales stage"))
+    state = django_filters.ChoiceFilter(choices=OpportunityState.choices, label=_("Status"), empty_label=_("All"))
+    sales_stage = django_filters.ChoiceFilter(choices=SalesStage.choices, label=_("Sales stage"), empty_label=_("All"))
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
+    # Used by the links of the summary figures and the dashboard.
+    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
+    closed_this_year = django_filters.BooleanFilter(method="filter_closed_this_year", label=_("Closed this year"))
+    closing_this_month = django_filters.BooleanFilter(
+        method="filter_closing_this_month", label=_("Closing this month")
+    )
+    account_tree = django_filters.NumberFilter(method="filter_account_tree", widget=forms.HiddenInput)
+    owner = django_filters.NumberFilter(field_name="owner_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Opportunity
-        fields = ["q", "scope", "state", "sales_stage", "account", "contact"]
+        fields = [
+            "q", "scope", "state", "sales_stage", "currency", "closed_this_year", "closing_this_month",
+            "account", "contact", "account_tree", "owner",
+        ]
+
+    def filter_closed_this_year(self, queryset, name, value):
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        this_year = {"actual_close_date__year": today.year}
+        return queryset.filter(**this_year) if value else queryset.exclude(**this_year)
+
+    def filter_closing_this_month(self, queryset, name, value):
+        if value is None:
+            return queryset
+        start = timezone.localdate().replace(day=1)
+        end = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        this_month = {"estimated_close_date__gte": start, "estimated_close_date__lt": end}
+        return queryset.filter(**this_month) if value else queryset.exclude(**this_month)
+
+    def filter_account_tree(self, queryset, name, value):
+        return queryset.filter(account_id__in=account_family_ids(int(value)))

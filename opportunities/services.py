@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.history.models import ChangeKind
 from crm.services import record_apply, record_delete, record_reassign, record_save
 from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason
 
@@ -55,6 +56,9 @@ def _lock_open(opportunity: Opportunity) -> Opportunity:
 def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_date=None, actor) -> Opportunity:
     """Close an opportunity as won with its actual revenue."""
     locked = _lock_open(opportunity)
+    if actual_revenue is not None:
+        # Text from a form or an import becomes a Decimal here; junk is refused by the field.
+        actual_revenue = Opportunity._meta.get_field("actual_revenue").to_python(actual_revenue)
     if actual_revenue is None or actual_revenue < 0:
         raise ValidationError({"actual_revenue": _("Give the actual revenue (zero or more).")}, code="revenue")
     locked.state = OpportunityState.WON
@@ -63,7 +67,7 @@ def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_
     locked.probability = 100
     locked.actual_revenue = actual_revenue
     locked.actual_close_date = close_date or timezone.localdate()
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.WON)
 
 
 @transaction.atomic
@@ -77,7 +81,7 @@ def opportunity_close_as_lost(*, opportunity: Opportunity, status_reason, close_
     locked.probability = 0
     locked.actual_revenue = None
     locked.actual_close_date = close_date or timezone.localdate()
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.LOST)
 
 
 @transaction.atomic
@@ -90,7 +94,7 @@ def opportunity_reopen(*, opportunity: Opportunity, actor) -> Opportunity:
     locked.status_reason = OpportunityStatusReason.IN_PROGRESS
     locked.actual_revenue = None
     locked.actual_close_date = None
-    return record_save(locked, actor=actor)
+    return record_save(locked, actor=actor, kind=ChangeKind.REOPENED)
 
 
 def opportunity_reassign(*, opportunity: Opportunity, owner, actor) -> Opportunity:

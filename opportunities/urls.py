@@ -1,4 +1,17 @@
+from django.urls import path
+
+from opportunities import views
 
 app_name = "opportunities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.OpportunityListView.as_view(), name="list"),
+    path("new/", views.opportunity_create, name="create"),
+    path("<int:pk>/", views.opportunity_detail, name="detail"),
+    path("<int:pk>/edit/", views.opportunity_edit, name="edit"),
+    path("<int:pk>/delete/", views.opportunity_delete, name="delete"),
+    path("<int:pk>/close-as-won/", views.opportunity_close_won, name="close_won"),
+    path("<int:pk>/close-as-lost/", views.opportunity_close_lost, name="close_lost"),
+    path("<int:pk>/reopen/", views.opportunity_reopen, name="reopen"),
+    path("<int:pk>/reassign/", views.opportunity_reassign, name="reassign"),
+]

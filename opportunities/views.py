@@ -1,2 +1,240 @@
+"""Pages for opportunities: list, create, edit, close as won or lost, reopen, reassign, delete."""
 
-# Create your views here.
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import account_list
+from contacts.selectors import contact_list
+from crm import permissions
+from crm.record_forms import ReassignForm
+from crm.record_views import add_service_error
+from crm.redirects import query_pk, safe_next
+from crm.views import RecordListView
+from invoices.models import Invoice
+from invoices.selectors import invoice_list
+from opportunities import services
+from opportunities.filters import OpportunityFilter
+from opportunities.forms import CloseAsLostForm, CloseAsWonForm, OpportunityForm
+from opportunities.models import Opportunity
+from opportunities.selectors import opportunity_get, opportunity_list
+from opportunities.tables import OpportunityTable
+
+
+def narrowed_customer(request, filterset):
+    """The account or contact a list is narrowed to by ?account= or ?contact=, when the user may read it."""
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.form.is_valid() else {}
+    if data.get("account"):
+        return account_list(user=request.user).filter(pk=data["account"]).first()
+    if data.get("contact"):
+        return contact_list(user=request.user).filter(pk=data["contact"]).first()
+    return None
+
+
+class OpportunityListView(RecordListView):
+    selector = opportunity_list
+    table_class = OpportunityTable
+    filterset_class = OpportunityFilter
+    template_name = "opportunities/opportunity_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Opportunities")
+        context["customer"] = customer = narrowed_customer(self.request, context["filter"])
+        context["customer_param"] = customer._meta.model_name if customer else None
+        context["can_add"] = permissions.can_add(self.request.user, Opportunity)
+        return context
+
+
+def _prefill(request):
+    """Initial customer fields from ?account= or ?contact=, and where to return on save."""
+    initial = {}
+    customer = None
+    if pk := query_pk(request, "account"):
+        customer = account_list(user=request.user).filter(pk=pk).first()
+        if customer:
+            initial["account"] = customer.pk
+    elif pk := query_pk(request, "contact"):
+        customer = contact_list(user=request.user).filter(pk=pk).first()
+        if customer:
+            initial["contact"] = customer.pk
+            initial["account"] = customer.account_id
+    back = safe_next(request, request.GET.get("next")) or (customer.get_absolute_url() if customer else "")
+    return initial, back
+
+
+def opportunity_create(request):
+    """Create an opportunity, prefilled with the customer it was opened from."""
+    permissions.require(permissions.can_add(request.user, Opportunity))
+    initial, back = _prefill(request)
+    form = OpportunityForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        back = safe_next(request, request.POST.get("next")) or ""
+        if form.is_valid():
+            try:
+                opportunity = services.opportunity_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Opportunity “%(topic)s” created.") % {"topic": opportunity.topic})
+                return redirect(back or opportunity.get_absolute_url())
+    return render(
+        request,
+        "opportunities/opportunity_form.html",
+        {"form": form, "next": back, "title": _("New opportunity")},
+    )
+
+
+def _detail_context(user, opportunity, *, won_form=None, lost_form=None):
+    return {
+        "opportunity": opportunity,
+        "invoices": (
+            invoice_list(user=user).filter(opportunity=opportunity).order_by("-invoice_date", "-pk")
+            if permissions.can_view(user, Invoice)
+            else None
+        ),
+        "can_change": permissions.can_change(user, opportunity),
+        "can_delete": permissions.can_delete(user, opportunity),
+        "can_reassign": permissions.can_reassign(user, opportunity),
+        "can_add_invoice": permissions.can_add(user, Invoice),
+        "won_form": won_form or CloseAsWonForm(initial={"actual_revenue": opportunity.estimated_revenue}),
+        "lost_form": lost_form or CloseAsLostForm(),
+    }
+
+
+def opportunity_detail(request, pk):
+    """The opportunity's fields, its customer, its invoices, and the close or reopen actions."""
+    opportunity = opportunity_get(user=request.user, pk=pk)
+    return render(request, "opportunities/opportunity_detail.html", _detail_context(request.user, opportunity))
+
+
+def _refuse_if_closed(request, opportunity):
+    if not opportunity.is_open:
+        messages.error(request, _("A closed opportunity cannot be edited. Reopen it first."))
+        return redirect(opportunity)
+    return None
+
+
+def opportunity_edit(request, pk):
+    """Edit an open opportunity; a closed one is refused with a message."""
+    opportunity = opportunity_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_change(request.user, opportunity))
+    if refused := _refuse_if_closed(request, opportunity):
+        return refused
+    form = OpportunityForm(request.POST or None, instance=opportunity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.opportunity_update(opportunity=opportunity, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Opportunity saved."))
+            return redirect(opportunity)
+    return render(
+        request,
+        "opportunities/opportunity_form.html",
+        {"form": form, "opportunity": opportunity, "title": _("Edit opportunity")},
+    )
+
+
+def _close(request, pk, form_class, close):
+    opportunity = opportunity_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_change(request.user, opportunity))
+    if not opportunity.is_open:
+        messages.error(request, _("This opportunity is already closed."))
+        return redirect(opportunity)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            close(opportunity, form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return redirect(opportunity)
+    # Show the form again, with its errors, on the opportunity's page.
+    key = "won_form" if form_class is CloseAsWonForm else "lost_form"
+    context = _detail_context(request.user, opportunity, **{key: form})
+    return render(request, "opportunities/opportunity_detail.html", context)
+
+
+@require_POST
+def opportunity_close_won(request, pk):
+    """Close the opportunity as won with its actual revenue and close date."""
+
+    def close(opportunity, data):
+        services.opportunity_close_as_won(
+            opportunity=opportunity,
+            actual_revenue=data["actual_revenue"],
+            close_date=data["close_date"],
+            actor=request.user,
+        )
+        messages.success(request, _("Opportunity closed as won."))
+
+    return _close(request, pk, CloseAsWonForm, close)
+
+
+@require_POST
+def opportunity_close_lost(request, pk):
+    """Close the opportunity as lost, canceled or out-sold."""
+
+    def close(opportunity, data):
+        services.opportunity_close_as_lost(
+            opportunity=opportunity,
+            status_reason=data["status_reason"],
+            close_date=data["close_date"],
+            actor=request.user,
+        )
+        messages.success(request, _("Opportunity closed as lost."))
+
+    return _close(request, pk, CloseAsLostForm, close)
+
+
+@require_POST
+def opportunity_reopen(request, pk):
+    """Reopen a won or lost opportunity."""
+    opportunity = opportunity_get(user=request.user, pk=pk)
+    permissions.require(permissions.can_change(request.user, opportunity))
+    try:
+        services.opportunity_reopen(opportunity=opportunity, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Opportunity reopened."))
+    return redirect(opportunity)
+
+
+def opportunity_reassign(request, pk):
+    """Give the opportunity to another owner."""
+    opportunity = opportunity_get(user=request.user, pk=pk)
+    permissions.require(
+        permissions.can_reassign(request.user, opportunity), _("You can reassign only records you own.")
+    )
+    form = ReassignForm(request.POST or None, initial={"owner": opportunity.owner_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.opportunity_reassign(opportunity=opportunity, owner=form.cleaned_data["owner"], actor=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Opportunity reassigned."))
+            return redirect(opportunity)
+    return render(request, "opportunities/opportunity_reassign.html", {"form": form, "opportunity": opportunity})
+
+
+def opportunity_delete(request, pk):
+    """Ask, then delete the opportunity; refused while invoices refer to it."""
+    opportunity = opportunity_get(user=request.user, pk=pk)
+    permissions.require(
+        permissions.can_delete(request.user, opportunity), _("You can delete only records you own.")
+    )
+    if request.method == "POST":
+        try:
+            services.opportunity_delete(opportunity=opportunity, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(opportunity)
+        messages.success(request, _("Opportunity “%(topic)s” deleted.") % {"topic": opportunity.topic})
+        return redirect("opportunities:list")
+    return render(request, "opportunities/opportunity_confirm_delete.html", {"opportunity": opportunity})

@@ -24,7 +24,7 @@ class AccountNamesView(RecordListView):
     table_class = AccountNames
     filterset_class = AccountFilter
     selector = account_list
-    paginate_by = 10
+    table_pagination = {"per_page": 10}
 
     def render_to_response(self, context, **response_kwargs):
         table = context["table"]

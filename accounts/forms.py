@@ -1,0 +1,88 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from contacts.models import Contact
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+
+class AccountForm(forms.ModelForm):
+    """Create or edit an account. The primary contact is offered only among this account's contacts."""
+
+    class Meta:
+        model = Account
+        fields = [
+            "name",
+            "account_number",
+            "relationship_type",
+            "industry",
+            "parent_account",
+            "primary_contact",
+            "main_phone",
+            "email",
+            "website",
+            "street",
+            "city",
+            "county",
+            "postal_code",
+            "country",
+            "annual_revenue",
+            "currency",
+            "number_of_employees",
+            "description",
+        ]
+        labels = {
+            "name": _("Account Name"),
+            "account_number": _("Account Number"),
+            "relationship_type": _("Relationship type"),
+            "industry": _("Industry"),
+            "parent_account": _("Parent account"),
+            "primary_contact": _("Primary contact"),
+            "main_phone": _("Main Phone"),
+            "email": _("Email"),
+            "website": _("Website"),
+            "street": _("Street"),
+            "city": _("City"),
+            "county": _("County"),
+            "postal_code": _("Postal code"),
+            "country": _("Country"),
+            "annual_revenue": _("Annual Revenue"),
+            "currency": _("Currency"),
+            "number_of_employees": _("Number of Employees"),
+            "description": _("Description"),
+        }
+        field_classes = {"primary_contact": ContactChoiceField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        parents = Account.objects.only("pk", "name").order_by("name", "pk")
+        if self.instance.pk is None:
+            # A new account has no contacts yet, so it cannot have a primary contact.
+            del self.fields["primary_contact"]
+        else:
+            parents = parents.exclude(pk=self.instance.pk)
+            self.fields["primary_contact"].queryset = Contact.objects.filter(account=self.instance).order_by(
+                "last_name", "first_name", "pk"
+            )
+        self.fields["parent_account"].queryset = parents
+
+    def clean_account_number(self):
+        # The database constraint ignores case; say so beside the field rather than above the form.
+        number = self.cleaned_data["account_number"].strip()
+        if number and Account.objects.filter(account_number__iexact=number).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(
+                _("An account with this account number already exists."), code="account_number_taken"
+            )
+        return number
+
+
+class AddExistingContactForm(forms.Form):
+    """Pick a contact to put on the account."""
+
+    contact = ContactChoiceField(queryset=Contact.objects.select_related("account"), label=_("Contact"))

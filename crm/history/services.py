@@ -1,0 +1,158 @@
+"""Writing the change history. Called by the services that make the change, inside their transaction."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+
+from crm.history.context import current_import_job_id, current_via
+from crm.history.models import ChangeEvent, ChangeKind, RecordType
+
+# Columns that say who touched a record when; the event itself carries that.
+UNTRACKED = frozenset({"id", "created_at", "created_by", "modified_at", "modified_by"})
+
+
+def tracked_fields(model) -> list[models.Field]:
+    """The fields whose changes the history records."""
+    return [field for field in model._meta.concrete_fields if field.name not in UNTRACKED]
+
+
+def snapshot(record, *, fields=None) -> dict:
+    """Return the stored values of ``record``'s tracked fields (by attribute name), read from the database."""
+    names = [field.attname for field in _fields(type(record), fields)]
+    return type(record)._base_manager.filter(pk=record.pk).values(*names).first() or {}
+
+
+def record_change(*, record, actor, kind, before=None, fields=None, deleted=False) -> ChangeEvent | None:
+    """Write one history row for a change ``record`` has just had (or is about to have, when ``deleted``).
+
+    ``before`` holds the old values by attribute name (None for a new record);
+    the new values are read from ``record``. ``fields`` limits the comparison to
+    those field names. Nothing is written when an update changed nothing.
+    """
+    model = type(record)
+    changes = {}
+    for field in _fields(model, fields):
+        old = None if before is None else before.get(field.attname)
+        new = None if deleted else getattr(record, field.attname)
+        if before is None and _is_empty(new):
+            continue
+        if deleted and _is_empty(old):
+            continue
+        if before is not None and not deleted and _same(old, new):
+            continue
+        changes[field.name] = [_json_value(field, old, record, side="old"), _json_value(field, new, record, side="new")]
+    if not changes and kind not in (ChangeKind.CREATED, ChangeKind.DELETED):
+        return None
+    account_id, contact_id = _concerns(record, before or {})
+    event = ChangeEvent(
+        actor=actor,
+        actor_name=_name_of(actor),
+        kind=kind,
+        via=current_via(),
+        import_job_id=current_import_job_id(),
+        record_type=RecordType(model._meta.model_name),
+        record_id=record.pk,
+        record_label=str(record)[:250],
+        account_id=account_id,
+        contact_id=contact_id,
+        changes=changes,
+    )
+    event.save()
+    return event
+
+
+def record_bulk_change(*, queryset, actor, kind, field_name, new_value) -> int:
+    """Write one history row per record of ``queryset`` before ``field_name`` is set to ``new_value`` in bulk.
+
+    For the bulk updates a workflow makes on other records (unlinking the
+    contacts of a deleted account, for example). Returns how many rows it wrote.
+    """
+    model = queryset.model
+    field = model._meta.get_field(field_name)
+    events = []
+    for record in queryset:
+        before = {field.attname: getattr(record, field.attname)}
+        setattr(record, field.attname, new_value.pk if isinstance(new_value, models.Model) else new_value)
+        if _same(before[field.attname], getattr(record, field.attname)):
+            continue
+        account_id, contact_id = _concerns(record, before)
+        events.append(
+            ChangeEvent(
+                actor=actor,
+                actor_name=_name_of(actor),
+                kind=kind,
+                via=current_via(),
+                import_job_id=current_import_job_id(),
+                record_type=RecordType(model._meta.model_name),
+                record_id=record.pk,
+                record_label=str(record)[:250],
+                account_id=account_id,
+                contact_id=contact_id,
+                changes={
+                    field.name: [
+                        _json_value(field, before[field.attname], record, side="old"),
+                        _json_value(field, getattr(record, field.attname), record, side="new"),
+                    ]
+                },
+            )
+        )
+    ChangeEvent.objects.bulk_create(events)
+    return len(events)
+
+
+def _fields(model, names):
+    fields = tracked_fields(model)
+    if names is None:
+        return fields
+    wanted = set(names)
+    return [field for field in fields if field.name in wanted or field.attname in wanted]
+
+
+def _concerns(record, before):
+    """The account and contact a change concerns: the record's own, or the ones it had before."""
+    kind = record._meta.model_name
+    if kind == RecordType.ACCOUNT:
+        return record.pk, None
+    account_id = getattr(record, "account_id", None) or before.get("account_id")
+    if kind == RecordType.CONTACT:
+        return account_id, record.pk
+    return account_id, getattr(record, "contact_id", None) or before.get("contact_id")
+
+
+def _is_empty(value):
+    return value is None or value == ""
+
+
+def _same(old, new):
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        try:
+            return Decimal(str(old)) == Decimal(str(new))
+        except (ArithmeticError, ValueError):
+            return False
+    return old == new
+
+
+def _json_value(field, value, record, *, side):
+    if value is None:
+        return None
+    if field.is_relation:
+        related = None
+        cached = field.get_cached_value(record, default=None) if side == "new" else None
+        if cached is not None and cached.pk == value:
+            related = cached
+        else:
+            related = field.related_model._base_manager.filter(pk=value).first()
+        return {"id": value, "label": str(related) if related is not None else ""}
+    if isinstance(value, Decimal):
+        places = getattr(field, "decimal_places", None)
+        return str(value.quantize(Decimal(1).scaleb(-places)) if places is not None else value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _name_of(actor):
+    if actor is None:
+        return ""
+    return (actor.get_full_name() or actor.get_username())[:150]

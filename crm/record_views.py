@@ -1,0 +1,149 @@
+"""Views and helpers shared by record pages: service errors on forms, safe return links, status, reassign, delete.
+
+Each area subclasses the views below, naming its selector (``get(user=, pk=)``) and the
+service that does the work; the views only check the permission, call the service and answer.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from crm import permissions
+from crm.models import RecordStatus
+from crm.record_forms import ReassignForm
+from crm.redirects import safe_next
+
+
+def add_service_error(form, error: ValidationError, *, field=None):
+    """Put a ValidationError raised by a service onto ``form``: beside the field it names, else on top.
+
+    An error that names no field goes beside ``field`` when given.
+    """
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, ValidationError(errors))
+    else:
+        form.add_error(field if field in form.fields else None, ValidationError(error.error_list))
+
+
+def error_text(error: ValidationError) -> str:
+    """One readable sentence from a service's ValidationError, for a message."""
+    return " ".join(error.messages)
+
+
+def safe_next_url(request, default):
+    """The ``next`` URL of the request when it points to this site, else ``default``."""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next")) or default
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=RecordStatus.choices, label=gettext_lazy("Status"))
+
+
+class RecordMixin:
+    """Fetch the record of the URL through the area's user-scoped selector (404 outside the scope)."""
+
+    selector = None
+
+    def get_record(self):
+        if not hasattr(self, "_record"):
+            self._record = type(self).selector(user=self.request.user, pk=self.kwargs["pk"])
+        return self._record
+
+
+class RecordSetStatusView(RecordMixin, View):
+    """POST: activate or deactivate a record (needs the change permission)."""
+
+    http_method_names = ["post"]
+
+    def set_status(self, record, status):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        record = self.get_record()
+        permissions.require(permissions.can_change(request.user, record))
+        form = StatusForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Unknown status."))
+            return redirect(record)
+        try:
+            self.set_status(record, form.cleaned_data["status"])
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+        else:
+            if record.is_active:
+                messages.success(request, _("%(record)s is active again.") % {"record": record})
+            else:
+                messages.success(request, _("%(record)s was deactivated.") % {"record": record})
+        return redirect(record)
+
+
+class RecordReassignView(RecordMixin, FormView):
+    """Give a record to another owner: its owner with the right, or a manager."""
+
+    form_class = ReassignForm
+    template_name = "includes/record_reassign.html"
+
+    def reassign(self, record, owner):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        permissions.require(
+            permissions.can_reassign(request.user, self.get_record()), _("You can reassign only records you own.")
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"owner": self.get_record().owner_id}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.get_record(), **kwargs)
+
+    def form_valid(self, form):
+        record = self.get_record()
+        try:
+            self.reassign(record, form.cleaned_data["owner"])
+        except ValidationError as error:
+            add_service_error(form, error, field="owner")
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(record)s now belongs to %(owner)s.") % {
+            "record": record,
+            "owner": form.fields["owner"].label_from_instance(record.owner),
+        })
+        return redirect(record)
+
+
+class RecordDeleteView(RecordMixin, TemplateView):
+    """GET asks to confirm, POST deletes through the service; a refusal comes back as a message."""
+
+    template_name = "includes/record_confirm_delete.html"
+    list_url_name = None
+
+    def delete(self, record):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        permissions.require(
+            permissions.can_delete(request.user, self.get_record()), _("You can delete only records you own.")
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.get_record(), **kwargs)
+
+    def post(self, request, pk):
+        record = self.get_record()
+        name = str(record)
+        try:
+            self.delete(record)
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+            return redirect(record)
+        messages.success(request, _("%(record)s was deleted.") % {"record": name})
+        return redirect(reverse(self.list_url_name))

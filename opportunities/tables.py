@@ -1,0 +1,54 @@
+"""The opportunities list."""
+
+import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from crm.tables import MoneyColumn, OwnerColumn, RecordTable
+from opportunities.models import Opportunity
+
+
+def render_customer(record):
+    """Link the record's account and contact, the account first."""
+    return format_html_join(
+        " · ",
+        '<a href="{}">{}</a>',
+        ((customer.get_absolute_url(), customer) for customer in (record.account, record.contact) if customer),
+    )
+
+
+class OpportunityTable(RecordTable):
+    topic = tables.Column(verbose_name=_("Topic"), linkify=True)
+    customer = tables.Column(
+        verbose_name=_("Customer"), empty_values=(), order_by=("account__name", "contact__last_name")
+    )
+    estimated_revenue = MoneyColumn(verbose_name=_("Estimated revenue"))
+    estimated_close_date = tables.DateColumn(verbose_name=_("Estimated close date"))
+    probability = tables.Column(verbose_name=_("Probability"), attrs={"td": {"class": "number"}})
+    sales_stage = tables.Column(verbose_name=_("Sales stage"))
+    state = tables.Column(verbose_name=_("Status"))
+    owner = OwnerColumn(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
+
+    class Meta(RecordTable.Meta):
+        model = Opportunity
+        fields = (
+            "topic",
+            "customer",
+            "estimated_revenue",
+            "estimated_close_date",
+            "probability",
+            "sales_stage",
+            "state",
+            "owner",
+        )
+
+    def render_customer(self, record):
+        return render_customer(record)
+
+    def render_probability(self, value):
+        return f"{value} %"
+
+    def render_state(self, value, record):
+        return format_html(
+            '<span class="badge {}">{}</span> {}', record.state, value, record.get_status_reason_display()
+        )

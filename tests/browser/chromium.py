@@ -1,0 +1,27 @@
+"""Where the browser tests find Chromium, and what happens when it is missing."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium_path() -> Path:
+    """Debian's Chromium, unless CRM_CHROMIUM names another binary."""
+    return Path(os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium"))
+
+
+def browser_unavailable(reason: str):
+    """Skip the browser tests, or fail them when CI requires them (CRM_REQUIRE_BROWSER=1)."""
+    if os.environ.get("CRM_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (CRM_REQUIRE_BROWSER=1 requires the browser tests to run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_chromium(path: Path) -> Path:
+    """Return ``path`` when Chromium is there; skip or fail otherwise."""
+    if not path.is_file():
+        browser_unavailable(f"Chromium is not installed at {path} (apt-get install chromium)")
+    return path
