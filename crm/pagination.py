@@ -3,12 +3,12 @@
 Two costs grow with a table: counting it, and skipping to a deep page
 (OFFSET n reads and throws away n rows). This paginator bounds both:
 
-- Unfiltered list on PostgreSQL: the count is the planner's estimate
-  (``pg_class.reltuples``, kept fresh by autovacuum/ANALYZE) once the table
-  holds more than ``estimate_above`` rows, so no query scans the table.
-- Filtered list (or no estimate): the count stops at the deepest reachable
-  row (``COUNT(*)`` over a ``LIMIT`` subquery), so a broad filter costs at
-  most ``max_pages * per_page`` index entries, whatever the table size.
+- The count stops at the deepest reachable row (``COUNT(*)`` over a
+  ``LIMIT`` subquery), so counting costs at most ``max_pages * per_page``
+  rows, whatever the table size; a smaller list is counted exactly.
+- When an unfiltered list reaches that cap on PostgreSQL, the total shown
+  is the planner's estimate (``pg_class.reltuples``, kept fresh by
+  autovacuum and ANALYZE), so no query scans the whole table to count it.
 - Pages stop at ``max_pages``: the deepest OFFSET is bounded, so the worst
   page costs the same at ten thousand or a million rows. Further rows are
   reached by narrowing (search, filters) or by reversing the sort, as
@@ -72,7 +72,6 @@ class BoundedPaginator(Paginator):
     """Count by estimate when unfiltered and large, count up to a cap otherwise, and stop at max_pages."""
 
     max_pages = 400
-    estimate_above = 20_000
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
@@ -88,17 +87,17 @@ class BoundedPaginator(Paginator):
         queryset = queryset_of(self.object_list)
         if queryset is None:
             return len(self.object_list)
-        if is_unfiltered(queryset):
-            estimate = estimated_rows(queryset)
-            if estimate is not None and estimate > self.estimate_above:
-                self.count_is_estimate = True
-                return estimate
         # COUNT(*) over a LIMIT subquery: reads at most max_rows + 1 rows.
         counted = queryset.order_by()[: self.max_rows + 1].count()
-        if counted > self.max_rows:
-            self.count_is_capped = True
-            return self.max_rows
-        return counted
+        if counted <= self.max_rows:
+            return counted
+        if is_unfiltered(queryset):
+            estimate = estimated_rows(queryset)
+            if estimate is not None and estimate > self.max_rows:
+                self.count_is_estimate = True
+                return estimate
+        self.count_is_capped = True
+        return self.max_rows
 
     @cached_property
     def num_pages(self):
