@@ -21,8 +21,9 @@ PRODUCTION_ENV = {
 
 def run_django(args, *, env_extra, **kwargs):
     """Run manage.py or python with a clean environment plus ``env_extra``; return the finished process."""
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "REDIS_URL"}}
-    env.pop("DATABASE_REPLICA_URL", None)
+    # Not what this test process may carry: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for themselves.
+    inherited = {"DEBUG", "SECRET_KEY", "REDIS_URL", "DATABASE_REPLICA_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in inherited}
     env.update(env_extra)
     return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, **kwargs
