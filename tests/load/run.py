@@ -286,13 +286,14 @@ def write_import_file(rows):
     return handle.name
 
 
-def start_gunicorn(env, port):
+def start_gunicorn(env, port, log):
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the workers.
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "crm/gunicorn_conf.py", "crm.wsgi"],
         cwd=BASE_DIR,
         env={**env, "BIND": f"{HOST}:{port}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     deadline = time.monotonic() + 60
@@ -304,7 +305,7 @@ def start_gunicorn(env, port):
         except OSError:
             time.sleep(0.5)
     process.terminate()
-    raise SystemExit("gunicorn did not become ready in 60 s:\n" + (process.stderr.read() if process.stderr else ""))
+    raise SystemExit(f"gunicorn did not become ready in 60 s; see {log.name}")
 
 
 def main():
@@ -314,6 +315,9 @@ def main():
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds of load.")
     parser.add_argument("--max-requests", type=int, default=200_000, help="Stop earlier after this many requests.")
     parser.add_argument("--port", type=int, default=8011)
+    parser.add_argument(
+        "--no-forms", action="store_true", help="Browse and search only (no create and edit through the forms)."
+    )
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--import-command", default=os.environ.get("LOAD_IMPORT_COMMAND", ""))
     options = parser.parse_args()
@@ -343,8 +347,11 @@ def main():
     if not urls["lists"] or not urls["detail"]:
         raise SystemExit(f"The list and detail pages are not in this build: {urls}")
     missing = [kind for kind in ("create", "update") if not urls[kind]]
+    if options.no_forms:
+        urls["create"] = urls["update"] = None
 
-    server = start_gunicorn(env, options.port)
+    server_log = tempfile.NamedTemporaryFile("w", prefix="crm-load-gunicorn-", suffix=".log", delete=False)
+    server = start_gunicorn(env, options.port, server_log)
     importer = None
     import_file = None
     try:
@@ -352,9 +359,7 @@ def main():
             import_file = write_import_file(options.import_rows)
             command = [part.replace("{file}", import_file) for part in shlex.split(options.import_command)]
             import_started = time.monotonic()
-            importer = subprocess.Popen(
-                command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
+            importer = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=server_log, stderr=subprocess.STDOUT)
         stats = Stats(options.max_requests)
         started = time.monotonic()
         deadline = started + options.duration
@@ -373,17 +378,22 @@ def main():
         import_outcome = "no import command given (--import-command or LOAD_IMPORT_COMMAND)"
         if importer is not None:
             try:
-                output, _ = importer.communicate(timeout=max(1, 600 - (time.monotonic() - import_started)))
+                importer.wait(timeout=max(1, 600 - (time.monotonic() - import_started)))
                 import_outcome = (
                     f"{options.import_rows:,} rows, exit {importer.returncode} after "
-                    f"{time.monotonic() - import_started:.0f} s; last output: {output.strip()[-300:]}"
+                    f"{time.monotonic() - import_started:.0f} s (its output is in {server_log.name})"
                 )
             except subprocess.TimeoutExpired:
                 importer.kill()
                 import_outcome = "did not finish within 10 minutes (killed)"
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server_log.close()
         if import_file:
             os.unlink(import_file)
 
