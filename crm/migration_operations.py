@@ -1,0 +1,55 @@
+"""Migration operations safe on live PostgreSQL tables of millions of rows.
+
+How we migrate a big table without stopping the site:
+- New indexes: ``CreateIndexConcurrently`` (or Django's ``AddIndexConcurrently``
+  for indexes declared on a model) in a migration with ``atomic = False``;
+  CREATE INDEX CONCURRENTLY does not block reads or writes while it builds.
+- New columns: nullable or with a database default (``db_default``), which
+  PostgreSQL 11+ adds without rewriting the table; backfill in batches in a
+  later data migration; add NOT NULL or a CHECK as ``NOT VALID`` then
+  ``VALIDATE CONSTRAINT`` in a separate step.
+- Never rename or drop a column the running code still reads: ship the code
+  first, the schema change in the next release.
+"""
+
+from django.db import migrations
+
+
+class CreateIndexConcurrently(migrations.RunSQL):
+    """Build a PostgreSQL index with CREATE INDEX CONCURRENTLY; a no-op on other databases.
+
+    ``definition`` is what follows ``ON``, e.g. ``accounts_account USING gin (...)``.
+    An invalid index left by an interrupted earlier build is dropped and rebuilt.
+    The migration holding it must set ``atomic = False``.
+    """
+
+    def __init__(self, name, definition):
+        self.index_name = name
+        self.definition = definition
+        super().__init__(
+            sql=f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {definition}",
+            reverse_sql=f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
+        )
+
+    def deconstruct(self):
+        return self.__class__.__qualname__, [], {"name": self.index_name, "definition": self.definition}
+
+    def describe(self):
+        return f"Create index {self.index_name} concurrently (PostgreSQL only)"
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [self.index_name]
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {self.index_name}")
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
