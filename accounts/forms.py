@@ -7,11 +7,6 @@ from contacts.models import Contact
 from crm.pickers import PickerFormMixin, RecordChoiceField
 
 
-class ContactChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.full_name
-
-
 class AccountForm(PickerFormMixin, forms.ModelForm):
     """Create or edit an account. The primary contact is chosen only among this account's contacts."""
 
@@ -79,7 +74,7 @@ class AccountForm(PickerFormMixin, forms.ModelForm):
         return number
 
 
-class AddExistingContactForm(forms.Form):
-    """Pick a contact to put on the account."""
+class AddExistingContactForm(PickerFormMixin, forms.Form):
+    """Pick a contact to put on the account, among the contacts the user may read."""
 
-    contact = ContactChoiceField(queryset=Contact.objects.select_related("account"), label=_("Contact"))
+    contact = RecordChoiceField(queryset=Contact.objects.select_related("account"), label=_("Contact"))

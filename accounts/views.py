@@ -158,10 +158,10 @@ class AccountContactAddView(View):
         return render(self.request, template, context, status=status)
 
     def get(self, request, pk):
-        return self.render_page(AddExistingContactForm())
+        return self.render_page(AddExistingContactForm(user=request.user))
 
     def post(self, request, pk):
-        form = AddExistingContactForm(request.POST)
+        form = AddExistingContactForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render_page(form, status=400)
         contact = form.cleaned_data["contact"]
