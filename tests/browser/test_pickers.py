@@ -68,3 +68,33 @@ def test_the_primary_contact_search_lists_only_the_accounts_contacts(page):
     expect(page.get_by_role("heading", name="Carpați Tech SRL", level=1)).to_be_visible()
     account.refresh_from_db()
     assert account.primary_contact == own
+
+
+def test_without_javascript_the_record_number_is_typed_after_finding_it_on_the_search_page(
+    browser, live_server, transactional_db
+):
+    SalespersonFactory(username="ana.salesperson")
+    carpati = AccountFactory(name="Carpați Tech SRL")
+    context = browser.new_context(base_url=live_server.url, locale="en-US", java_script_enabled=False)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        sign_in(page, "ana.salesperson")
+        page.goto("/contacts/new/")
+        expect(page.get_by_role("combobox", name=re.compile(r"^Account"))).to_be_hidden()
+        number = page.get_by_label("Record number")
+        expect(number).to_be_visible()
+        # The search page, opened from the field's link, shows each match's number.
+        search_url = page.get_by_role("link", name="Find a record number").get_attribute("href")
+        search = context.new_page()
+        search.goto(search_url)
+        search.get_by_label("Name, email or number").fill("carp")
+        search.get_by_role("button", name="Search").click()
+        expect(search.get_by_role("row", name=re.compile("Carpați Tech SRL"))).to_contain_text(str(carpati.pk))
+        number.fill(str(carpati.pk))
+        page.get_by_label("Last Name").fill("Ionescu")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("heading", name="Ionescu", level=1)).to_be_visible()
+        expect(page.get_by_role("main")).to_contain_text("Carpați Tech SRL")
+    finally:
+        context.close()
