@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from accounts.forms import AccountForm
 from contacts.forms import ContactForm
-from crm.pickers import MAX_RESULTS, RecordChoiceField
+from crm.pickers import MAX_RESULTS, SOURCES, RecordChoiceField
 from invoices.forms import InvoiceForm
 from tests.factories import AccountFactory, ContactFactory, OpportunityFactory, UserFactory
 
@@ -279,3 +279,38 @@ def test_a_prefilled_invoice_shows_the_opportunity_account_and_contact_names(cli
     for name, label in (("opportunity", "Oportunitate aleasă"), ("account", "Aleasă SRL"),
                         ("contact", "Ioana Aleasă")):
         assert f'id="id_{name}_label" aria-live="polite" data-empty="None chosen">{label}<' in response.text
+
+
+# On PostgreSQL, the search is one the trigram indexes serve.
+
+TRIGRAM_INDEXES = {
+    # The names the prod branch's migration gives them (crm/migrations/0003_search_trigram_indexes.py).
+    "accounts": [
+        ("accounts_account", column, f"account_{column}_trgm") for column in ("name", "account_number", "email")
+    ],
+    "contacts": [
+        ("contacts_contact", column, f"contact_{column}_trgm") for column in ("first_name", "last_name", "email")
+    ],
+    "opportunities": [("opportunities_opportunity", "topic", "opportunity_topic_trgm")],
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("source", sorted(TRIGRAM_INDEXES))
+def test_on_postgresql_the_search_reads_the_trigram_indexes(salesperson, source):
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for table, column, name in TRIGRAM_INDEXES[source]:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ((UPPER({column}::text)) gin_trgm_ops)"
+            )
+        # The test tables are tiny, where reading everything is cheapest; forbid full scans and btree walks
+        # to see that the indexes can serve the search.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    picker = SOURCES[source]
+    explained = picker.search(picker.selector(user=salesperson), "carp tech")[:MAX_RESULTS + 1].explain()
+    for _table, _column, name in TRIGRAM_INDEXES[source]:
+        assert name in explained, explained
