@@ -136,8 +136,9 @@ def source_for(model) -> PickerSource:
 class RecordPickerWidget(forms.Widget):
     """The chosen record's name, a search box that lists matches through htmx, and the record number.
 
-    The number box is what is submitted; the script turns it into a hidden input once the search
-    box works, so without JavaScript the user can still type a number found on the search page.
+    The number box is what is submitted; static/js/pickers.js turns it into a hidden input once the
+    search box works, so without JavaScript the user can still type a number found on the search page.
+    The template lives in crm/templates because the form renderer reads the apps' template folders.
     """
 
     template_name = "crm/widgets/record_picker.html"
@@ -145,6 +146,8 @@ class RecordPickerWidget(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
+        # The search box may stay empty once a record is chosen; the field's validation says what is missing.
+        context["widget"]["attrs"].pop("required", None)
         picker = self.picker_field
         value = "" if value is None else str(value)
         context["widget"].update(
