@@ -182,6 +182,8 @@ class RecordChoiceField(forms.ModelChoiceField):
 
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
+        # Each form's copy narrows on its own; the declared field must keep no narrowing of a previous form.
+        result.params = dict(self.params)
         result.widget.picker_field = result
         return result
 

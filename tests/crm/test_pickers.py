@@ -185,6 +185,17 @@ def test_the_primary_contact_is_chosen_among_the_accounts_own_contacts(client, s
     ]
 
 
+def test_one_forms_narrowing_does_not_carry_over_to_the_next_form(salesperson):
+    first, second = AccountFactory(), AccountFactory()
+    ContactFactory(account=first)
+    own = ContactFactory(account=second)
+    AccountForm(instance=first, user=salesperson)
+    form = AccountForm(instance=second, user=salesperson)
+    assert list(form.fields["primary_contact"].queryset) == [own]
+    assert form.fields["primary_contact"].search_url().endswith(f"?account={second.pk}")
+    assert AccountForm.base_fields["primary_contact"].params == {}
+
+
 def test_an_account_cannot_be_its_own_parent(salesperson):
     account = AccountFactory()
     data = {"name": account.name, "relationship_type": account.relationship_type, "currency": "RON"}
