@@ -29,6 +29,8 @@ from opportunities.selectors import opportunity_list
 
 # How many matches one search shows; more words narrow it.
 MAX_RESULTS = 20
+# How many matching records a search looks at before ordering them (see PickerSource.find).
+CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,31 @@ class PickerSource:
         return queryset
 
     def search(self, queryset, query: str):
-        """Records matching every word of ``query`` in one of the lookups, in order (unsliced)."""
+        """Records matching every word of ``query`` in one of the lookups (unordered, unsliced)."""
         words = query.split()
         if not words:
             return queryset.none()
         condition = reduce(
             and_, (reduce(or_, (Q(**{lookup: word}) for lookup in self.lookups)) for word in words)
         )
-        return queryset.filter(condition).order_by(*self.order_by)
+        return queryset.filter(condition)
+
+    def find(self, queryset, query: str, *, limit=MAX_RESULTS) -> tuple[list, bool]:
+        """The first ``limit`` matches in order, and whether there are more (two queries).
+
+        The matches are gathered first without an order, up to ``CANDIDATES``, then ordered: asking
+        for "the first 20 by name" in one query lets PostgreSQL walk the name index and filter,
+        which reads most of a million rows when the matches sort late (every "Vasilescu" after
+        every other last name). Gathered unordered, a rare word reads the trigram indexes and a
+        common one stops after a few thousand rows. When a word matches more than ``CANDIDATES``
+        records, the list shows the first of those and says to type more.
+        """
+        matches = self.search(queryset, query)
+        ids = list(matches.order_by().values_list("pk", flat=True)[:CANDIDATES])
+        if not ids:
+            return [], False
+        found = list(queryset.filter(pk__in=ids).order_by(*self.order_by)[: limit + 1])
+        return found[:limit], len(found) > limit or len(ids) == CANDIDATES
 
 
 # Names and topics match anywhere in the word (the lists' search does the same, so the same trigram
@@ -231,16 +250,16 @@ def pick(request, source):
     params = {key: request.GET[key] for key in ("exclude", *picker_source.narrowing) if key in request.GET}
     records = picker_source.narrow(picker_source.selector(user=request.user), params)
     query = request.GET.get("q", "").strip()
-    found = list(picker_source.search(records, query)[: MAX_RESULTS + 1]) if query else []
+    found, more = picker_source.find(records, query)
     context = {
         "source": picker_source.name,
         "query": query,
         "params": params,
         "results": [
             {"pk": record.pk, "label": picker_source.label(record), "detail": picker_source.detail(record)}
-            for record in found[:MAX_RESULTS]
+            for record in found
         ],
-        "more": len(found) > MAX_RESULTS,
+        "more": more,
         "max_results": MAX_RESULTS,
     }
     template = "crm/record_pick_results.html" if request.htmx else "crm/record_pick.html"

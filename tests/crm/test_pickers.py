@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from accounts.forms import AccountForm
 from contacts.forms import ContactForm
-from crm.pickers import MAX_RESULTS, SOURCES, RecordChoiceField
+from crm.pickers import CANDIDATES, MAX_RESULTS, SOURCES, RecordChoiceField
 from invoices.forms import InvoiceForm
 from tests.factories import AccountFactory, ContactFactory, OpportunityFactory, UserFactory
 
@@ -63,6 +63,22 @@ def test_no_more_than_max_results_are_returned_with_a_note_to_narrow(client, sal
     assert labels == sorted(labels)
     assert response.context["more"] is True
     assert "type more to narrow the search" in response.text
+
+
+def test_a_word_matching_more_than_the_candidates_shows_some_in_order_and_says_to_narrow(
+    client, salesperson, monkeypatch
+):
+    monkeypatch.setattr("crm.pickers.CANDIDATES", 5)
+    AccountFactory.create_batch(4, name=factory.Sequence(lambda n: f"Beta Nord {n:03}"))
+    AccountFactory.create_batch(4, name=factory.Sequence(lambda n: f"Beta Sud {n:03}"))
+    client.force_login(salesperson)
+    response = pick(client, "accounts", q="beta")
+    labels = [label for _pk, label in options(response)]
+    assert len(labels) == 5 and labels == sorted(labels)
+    assert response.context["more"] is True
+    # Narrowed below the cap, the list is exact and says nothing more.
+    response = pick(client, "accounts", q="beta sud")
+    assert len(options(response)) == 4 and response.context["more"] is False
 
 
 def test_an_empty_search_lists_nothing(client, salesperson):
@@ -125,8 +141,8 @@ def test_a_search_runs_a_fixed_number_of_queries(client, salesperson, django_ass
     ContactFactory.create_batch(30, first_name="Elena", account=ursus)
     client.force_login(salesperson)
     pick(client, "contacts", q="elena")
-    # Session, user, the user's and the role's permissions, then one query for the matches with their account.
-    with django_assert_max_num_queries(5):
+    # Session, user, the user's and the role's permissions; the matching ids, then those in order with their account.
+    with django_assert_max_num_queries(6):
         response = pick(client, "contacts", q="elena")
     assert len(response.context["results"]) == MAX_RESULTS
 
@@ -322,6 +338,7 @@ def test_on_postgresql_the_search_reads_the_trigram_indexes(salesperson, source)
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
     picker = SOURCES[source]
-    explained = picker.search(picker.selector(user=salesperson), "carp tech")[:MAX_RESULTS + 1].explain()
+    candidates = picker.search(picker.selector(user=salesperson), "carp tech").order_by().values("pk")
+    explained = candidates[:CANDIDATES].explain()
     for _table, _column, name in TRIGRAM_INDEXES[source]:
         assert name in explained, explained
