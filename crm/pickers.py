@@ -14,6 +14,7 @@ from operator import and_, or_
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -41,7 +42,9 @@ class PickerSource:
     model: type
     selector: object
     lookups: tuple[str, ...]
-    order_by: tuple[str, ...]
+    # Ordered on expressions no index holds, so that PostgreSQL sorts the few matches found rather than
+    # walk a name index past most of the table looking for them (see find).
+    order_by: tuple
     invalid_message: str
     # Query parameters that narrow the choices, to the lookup they filter on (e.g. a contact's account).
     narrowing: dict = field(default_factory=dict)
@@ -102,6 +105,7 @@ class PickerSource:
         records, the list shows the first of those and says to type more.
         """
         matches = self.search(queryset, query)
+        # No ORDER BY here: the planner would walk the name index, finding matches late.
         ids = list(matches.order_by().values_list("pk", flat=True)[:CANDIDATES])
         if not ids:
             return [], False
@@ -119,7 +123,7 @@ SOURCES = {
             model=Account,
             selector=account_list,
             lookups=("name__icontains", "account_number__istartswith", "email__istartswith"),
-            order_by=("name", "pk"),
+            order_by=(Lower("name"), "pk"),
             invalid_message=_("There is no account number %(value)s you can choose here. Search by name and pick one."),
         ),
         PickerSource(
@@ -127,7 +131,7 @@ SOURCES = {
             model=Contact,
             selector=contact_list,
             lookups=("first_name__icontains", "last_name__icontains", "email__istartswith"),
-            order_by=("last_name", "first_name", "pk"),
+            order_by=(Lower("last_name"), Lower("first_name"), "pk"),
             invalid_message=_("There is no contact number %(value)s you can choose here. Search by name and pick one."),
             narrowing={"account": "account_id"},
         ),
@@ -136,7 +140,7 @@ SOURCES = {
             model=Opportunity,
             selector=opportunity_list,
             lookups=("topic__icontains",),
-            order_by=("topic", "pk"),
+            order_by=(Lower("topic"), "pk"),
             invalid_message=_(
                 "There is no opportunity number %(value)s you can choose here. Search by topic and pick one."
             ),
