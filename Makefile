@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/crm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-postgres test-browser check bench lock messages clean
+.PHONY: install run test test-postgres test-browser check bench bench-imports lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "Python 3.12 or newer is needed" or 0)'
@@ -42,6 +42,10 @@ test-browser: install
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
+
+# Imports: 100,000 accounts and contacts from CSV and XLSX into SQLite and PostgreSQL, against the baseline.
+bench-imports: install
+	$(BIN)/python tests/bench/bench_imports.py --rows $${BENCH_ROWS:-100000}
 
 lock: install
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements.in

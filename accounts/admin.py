@@ -1,2 +1,23 @@
+from django.contrib import admin
 
-# Register your models here.
+from accounts.models import Account
+from crm.imports.admin import CrmImportExportAdmin
+from crm.imports.resources import AccountResource
+
+
+@admin.register(Account)
+class AccountAdmin(CrmImportExportAdmin):
+    """Accounts in the admin, with Import and Export; saving goes through the account services."""
+
+    resource_classes = [AccountResource]
+    list_display = ("name", "account_number", "relationship_type", "city", "owner", "status")
+    list_filter = ("status", "relationship_type", "industry")
+    search_fields = ("name", "account_number", "email", "main_phone", "city")
+    list_select_related = ("owner",)
+    raw_id_fields = ("owner", "parent_account", "primary_contact")
+    readonly_fields = ("created_at", "created_by", "modified_at", "modified_by")
+
+    def save_model(self, request, obj, form, change):
+        from accounts.services import account_create, account_update
+
+        self.save_through_services(request, obj, form, change, account_create, account_update, "account")

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -9,7 +10,7 @@ from crm import permissions
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
-from crm.services import record_apply, record_delete, record_reassign, record_save
+from crm.services import record_apply, record_bulk_save, record_delete, record_reassign, record_save
 
 
 @transaction.atomic
@@ -72,3 +73,35 @@ def account_delete(*, account: Account, actor) -> None:
     )
     account.contacts.update(account=None)
     record_delete(record=account, actor=actor)
+
+
+def account_import_batch(*, new: list[Account], changed: list, actor, validator=None):
+    """Validate and save a batch of imported accounts in bulk, as the forms would one by one.
+
+    The caller (the import) holds the transaction and has matched existing
+    accounts; account numbers are checked here against the database in one
+    query. Returns (created, updated, [(account, ValidationError)]).
+    """
+    errors = []
+    numbers = {account.account_number.strip().upper(): account for account in new if account.account_number.strip()}
+    if numbers:
+        taken = set(
+            Account.objects.exclude(account_number="")
+            .annotate(number_upper=Upper("account_number"))
+            .filter(number_upper__in=numbers)
+            .values_list("number_upper", flat=True)
+        )
+        for number in taken:
+            errors.append(
+                (
+                    numbers[number],
+                    ValidationError(
+                        {"account_number": _("An account with this account number already exists.")},
+                        code="account_number_taken",
+                    ),
+                )
+            )
+        refused = {id(account) for account, _error in errors}
+        new = [account for account in new if id(account) not in refused]
+    created, updated, failures = record_bulk_save(Account, new=new, changed=changed, actor=actor, validator=validator)
+    return created, updated, errors + failures

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import panels, views
+from crm.imports.export_views import AccountExportView
 
 app_name = "accounts"
 
@@ -16,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/contacts/<int:contact_pk>/remove/", views.AccountContactRemoveView.as_view(), name="contact_remove"),
     path("<int:pk>/figures/", panels.figures, name="figures"),
     path("<int:pk>/timeline/", panels.timeline, name="timeline"),
+    path("export/", AccountExportView.as_view(), name="export"),
 ]

@@ -11,7 +11,7 @@ from crm import permissions
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change, record_change
 from crm.models import RecordStatus
-from crm.services import record_apply, record_delete, record_reassign, record_save
+from crm.services import record_apply, record_bulk_save, record_delete, record_reassign, record_save
 
 
 def already_on_account_error(contact: Contact, account: Account) -> ValidationError:
@@ -132,3 +132,24 @@ def contact_delete(*, contact: Contact, actor) -> None:
     )
     was_primary.update(primary_contact=None)
     record_delete(record=contact, actor=actor)
+
+
+def contact_import_batch(*, new: list[Contact], changed: list, actor, validator=None):
+    """Validate and save a batch of imported contacts in bulk, keeping the one-account rule.
+
+    ``changed`` holds (contact, changed field names). A contact that would move
+    from one account to another is refused with the same error the pages give;
+    the caller holds the transaction (and the row locks it took when matching).
+    Returns (created, updated, [(contact, ValidationError)]).
+    """
+    errors = []
+    moving = {contact.pk: contact for contact, names in changed if "account_id" in names or "account" in names}
+    if moving:
+        current = Contact.objects.filter(pk__in=moving, account__isnull=False).select_related("account")
+        for stored in current:
+            if stored.account_id != moving[stored.pk].account_id:
+                errors.append((moving[stored.pk], already_on_account_error(stored, stored.account)))
+        refused = {id(contact) for contact, _error in errors}
+        changed = [(contact, names) for contact, names in changed if id(contact) not in refused]
+    created, updated, failures = record_bulk_save(Contact, new=new, changed=changed, actor=actor, validator=validator)
+    return created, updated, errors + failures

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from contacts import panels, views
+from crm.imports.export_views import ContactExportView
 
 app_name = "contacts"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/reassign/", views.ContactReassignView.as_view(), name="reassign"),
     path("<int:pk>/figures/", panels.figures, name="figures"),
     path("<int:pk>/timeline/", panels.timeline, name="timeline"),
+    path("export/", ContactExportView.as_view(), name="export"),
 ]

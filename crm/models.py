@@ -81,3 +81,6 @@ class PostalAddress(models.Model):
 
     class Meta:
         abstract = True
+
+
+from crm.imports.models import ImportJob, ImportJobRecord, ImportRowIssue  # noqa: E402, F401  (models of the crm app)

@@ -37,7 +37,9 @@ def _codenames(actions):
 
 ROLE_PERMISSIONS = {
     SALESPERSON: _codenames(["view", "add", "change", "delete", "reassign"]),
-    SALES_MANAGER: _codenames(["view", "add", "change", "delete", "reassign", "delete_any", "reassign_any"]),
+    # Sales managers also import data, as in Dynamics (salespeople do not).
+    SALES_MANAGER: _codenames(["view", "add", "change", "delete", "reassign", "delete_any", "reassign_any"])
+    + [("crm", "import_data")],
     # The System Administrator group gets every permission (see the migration).
     SYSTEM_ADMINISTRATOR: None,
 }

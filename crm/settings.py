@@ -152,6 +152,16 @@ CRM_DEFAULT_CURRENCY = os.environ.get("CRM_DEFAULT_CURRENCY", "RON")
 # How many records the Recent Opportunities and Recent Invoices panels show.
 CRM_RECENT_PANEL_SIZE = 5
 
+# Imports (crm.imports): the largest file accepted, rows and columns, the uncompressed size an .xlsx may
+# declare (zip bombs), and the size above which an import runs on the task worker (`manage.py db_worker`).
+CRM_IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
+CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", 1_000_000))
+CRM_IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS", 200))
+CRM_IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 1024 * 1024 * 1024))
+CRM_IMPORT_BACKGROUND_THRESHOLD = int(os.environ.get("CRM_IMPORT_BACKGROUND_THRESHOLD", 512 * 1024))
+# A running import that has not reported progress for this many seconds is marked failed.
+CRM_IMPORT_STALE_AFTER = int(os.environ.get("CRM_IMPORT_STALE_AFTER", 600))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

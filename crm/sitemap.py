@@ -38,6 +38,10 @@ SITE_MAP = (
             SiteMapItem(_("Invoices"), "invoices:list", "invoices", "invoices.view_invoice"),
         ),
     ),
+    SiteMapGroup(
+        _("Data management"),
+        (SiteMapItem(_("My imports"), "imports:list", "imports", "crm.import_data"),),
+    ),
 )
 
 

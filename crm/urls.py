@@ -18,5 +18,6 @@ urlpatterns = [
     path("invoices/", include("invoices.urls")),
     path("pick/", include(([path("<str:source>/", pickers.pick, name="pick")], "crm"))),
     path("dashboard/", include("crm.dashboard.urls")),
+    path("imports/", include("crm.imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -39,11 +39,11 @@ def test_salesperson_reads_creates_edits_all_and_deletes_or_reassigns_own():
     assert not any(codename.endswith("_user") or codename.endswith("_group") for codename in held)
 
 
-def test_sales_manager_also_deletes_and_reassigns_any_record():
+def test_sales_manager_also_deletes_and_reassigns_any_record_and_imports():
     held = {codename for _app, codename in codenames(roles.SALES_MANAGER)}
     salesperson = {codename for _app, codename in codenames(roles.SALESPERSON)}
     assert held - salesperson == {f"{action}_{model}" for model in SALES_MODELS
-                                  for action in ("delete_any", "reassign_any")}
+                                  for action in ("delete_any", "reassign_any")} | {"import_data"}
     assert not any(codename.endswith("_user") for codename in held)
 
 

@@ -1,0 +1,741 @@
+"""The one import code path: rows in batches, validated as the forms validate, written through the services.
+
+Every import (the import page, the background task, the admin's
+django-import-export flow and the ``import_data`` command) runs ``run_import``.
+Rows are read as a stream and handled in batches; each batch is one
+transaction holding its records, the job's links to them, its failed rows and
+the job's counters, so a crash leaves exactly the batches that finished, and
+running the same file again matches what they wrote instead of duplicating it.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from accounts.services import account_import_batch
+from contacts.models import Contact
+from contacts.services import already_on_account_error, contact_import_batch
+from crm import permissions
+from crm.bulk import insert_records
+from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
+from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue
+from crm.imports.readers import FileRefused, Table
+from crm.imports.values import clean_text, normalize_label, parse_decimal, parse_integer, parse_url
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass
+class ImportOptions:
+    target: str
+    mode: str = ImportMode.UPSERT
+    all_or_nothing: bool = False
+    create_missing_accounts: bool = False
+    dry_run: bool = False
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+@dataclass
+class RowIssue:
+    row_number: int
+    column: str
+    message: str
+    values: list
+    kind: str = ImportRowIssue.Kind.FAILED
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did; ``issues`` holds failed and skipped rows (all of them, in file order)."""
+
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    accounts_created: int = 0
+    rolled_back: bool = False
+    refused: str = ""
+    file_format: str = ""
+    mapping: dict = field(default_factory=dict)
+    ignored_columns: list = field(default_factory=list)
+    headers: list = field(default_factory=list)
+    issues: list = field(default_factory=list)
+
+    def summary(self):
+        return f"created {self.created}, updated {self.updated}, skipped {self.skipped}, failed {self.failed}"
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    cells: list
+    data: dict
+    errors: list  # [(column header, message)]
+
+
+class _Rollback(Exception):
+    pass
+
+
+class IdSet:
+    """A compact set of record ids (a bitmap), so a million-row import keeps its memory flat."""
+
+    def __init__(self):
+        self.bits = bytearray()
+
+    def add(self, value):
+        index, bit = divmod(value, 8)
+        if index >= len(self.bits):
+            self.bits.extend(bytes(index - len(self.bits) + 1 + 4096))
+        self.bits[index] |= 1 << bit
+
+    def __contains__(self, value):
+        index, bit = divmod(value, 8)
+        return index < len(self.bits) and bool(self.bits[index] & (1 << bit))
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _choice_lookup(model, name, extra=None):
+    from django.utils import translation
+
+    lookup = {}
+    for value, label in model._meta.get_field(name).flatchoices:
+        lookup[normalize_label(value)] = value
+        for language in ("en", "ro"):
+            with translation.override(language):
+                lookup.setdefault(normalize_label(str(label)), value)
+    for alias, value in (extra or {}).items():
+        lookup.setdefault(normalize_label(alias), value)
+    return lookup
+
+
+STATUS_ALIASES = {"activ": "active", "activa": "active", "inactiv": "inactive", "inactiva": "inactive"}
+
+
+class Importer:
+    """Runs one import of a Table into accounts or contacts."""
+
+    def __init__(self, *, table: Table, options: ImportOptions, actor, job: ImportJob | None = None):
+        self.table = table
+        self.options = options
+        self.actor = actor
+        self.job = job
+        self.outcome = ImportOutcome(file_format=table.format, headers=list(table.headers))
+        self.model = Account if options.target == "accounts" else Contact
+        columns = ACCOUNT_COLUMNS if options.target == "accounts" else CONTACT_COLUMNS
+        self.mapping, self.outcome.ignored_columns = map_headers(table.headers, columns, self.model)
+        self.outcome.mapping = {table.headers[index]: str(column.label) for index, column in self.mapping.items()}
+        self.header_of = {column.key: table.headers[index] for index, column in self.mapping.items()}
+        self.written = IdSet()
+        self.accounts_written = IdSet()
+        self.keep_issues_in_memory = job is None or self._single_transaction
+        self.choices = {}
+        for column in columns:
+            if column.kind == "choice":
+                extra = STATUS_ALIASES if column.key == "status" else None
+                self.choices[column.key] = _choice_lookup(self.model, column.key, extra)
+        self._check_columns(columns)
+        self.parsers = self._parsers()
+        self.validators = {}
+
+    @property
+    def _single_transaction(self):
+        return self.options.dry_run or self.options.all_or_nothing
+
+    def _check_columns(self, columns):
+        present = {column.key for column in self.mapping.values()}
+        for column in columns:
+            if column.required and column.key not in present:
+                raise FileRefused(
+                    _("The file has no “%(label)s” column, which is required. The columns found were: %(found)s.")
+                    % {"label": column.label, "found": ", ".join(self.table.headers)}
+                )
+        if self.options.target == "contacts":
+            return
+        if not present:
+            raise FileRefused(_("None of the file's columns names a field of this import."))
+
+    # Running ---------------------------------------------------------------------------------
+
+    def run(self) -> ImportOutcome:
+        try:
+            if self._single_transaction:
+                try:
+                    with transaction.atomic():
+                        self._run_batches()
+                        if self.options.dry_run or self.outcome.failed:
+                            raise _Rollback
+                except _Rollback:
+                    self.outcome.rolled_back = True
+                    if not self.options.dry_run:
+                        self.outcome.created = self.outcome.updated = self.outcome.accounts_created = 0
+                if self.job is not None:
+                    with transaction.atomic():
+                        self._save_issues(self.outcome.issues)
+                        self._save_counts()
+            else:
+                self._run_batches()
+        finally:
+            close = getattr(self.table.rows, "close", None)
+            if close:
+                close()
+        return self.outcome
+
+    def _run_batches(self):
+        batch = []
+        for number, cells in self.table.rows:
+            batch.append(self._parse(number, cells))
+            if len(batch) >= self.options.batch_size:
+                self._run_batch(batch)
+                batch = []
+        if batch:
+            self._run_batch(batch)
+
+    def _run_batch(self, batch):
+        issues_before = len(self.outcome.issues)
+        with transaction.atomic():
+            if self.options.target == "accounts":
+                issues, records = self._accounts_batch(batch)
+            else:
+                issues, records = self._contacts_batch(batch)
+            self.outcome.issues.extend(issues)
+            if self.job is not None:
+                insert_records(ImportJobRecord, records)
+                if not self.keep_issues_in_memory:
+                    self._save_issues(issues)
+                    self._save_counts(processed=len(batch))
+        if self.job is not None and not self.keep_issues_in_memory:
+            # Written with the batch; nothing needs to stay in memory afterwards.
+            del self.outcome.issues[issues_before:]
+
+    def _save_issues(self, issues):
+        insert_records(
+            ImportRowIssue,
+            [
+                ImportRowIssue(
+                    job=self.job,
+                    kind=issue.kind,
+                    row_number=issue.row_number,
+                    column=issue.column[:255],
+                    message=issue.message,
+                    values=[_json_value(value) for value in issue.values],
+                )
+                for issue in issues
+            ],
+        )
+
+    def _save_counts(self, processed=None):
+        job = self.job
+        now = timezone.now()
+        job.processed_rows = (job.processed_rows + processed) if processed is not None else (job.total_rows or 0)
+        job.created_count = self.outcome.created
+        job.updated_count = self.outcome.updated
+        job.skipped_count = self.outcome.skipped
+        job.failed_count = self.outcome.failed
+        job.heartbeat_at = now
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=job.processed_rows,
+            created_count=job.created_count,
+            updated_count=job.updated_count,
+            skipped_count=job.skipped_count,
+            failed_count=job.failed_count,
+            heartbeat_at=now,
+        )
+
+    # Parsing ---------------------------------------------------------------------------------
+
+    def _parsers(self):
+        """One (cell index, field, parse function) per mapped column; plain text needs only clean_text."""
+        parsers = []
+        for index, column in self.mapping.items():
+            if column.kind in ("text", "user"):
+                parse = clean_text
+            else:
+                parse = partial(self._parse_value, column)
+            parsers.append((index, column.key, parse))
+        return parsers
+
+    def _parse(self, number, cells) -> ParsedRow:
+        data, errors = {}, []
+        for index, key, parse in self.parsers:
+            try:
+                data[key] = parse(cells[index])
+            except ValidationError as error:
+                errors.append((self.table.headers[index], " ".join(error.messages)))
+        return ParsedRow(number, cells, data, errors)
+
+    def _parse_value(self, column, raw):
+        kind = column.kind
+        if kind == "decimal":
+            return parse_decimal(raw)
+        if kind == "integer":
+            return parse_integer(raw)
+        if kind == "url":
+            return parse_url(raw)
+        text = clean_text(raw)
+        if kind == "choice" and text:
+            choices = self.choices[column.key]
+            value = choices.get(text)
+            if value is None:
+                value = choices.get(normalize_label(text))
+                if value is not None and len(choices) < 5000:
+                    choices[text] = value  # remember the spelling: the next row with it needs no folding
+            if value is None:
+                raise ValidationError(
+                    _("“%(value)s” is not one of the choices for %(label)s.") % {"value": text, "label": column.label},
+                    code="invalid_choice",
+                )
+            return value
+        if kind == "email":
+            return text.lower() if text else text
+        return text
+
+    # Shared steps ------------------------------------------------------------------------------
+
+    def _fail(self, row, column_key, message):
+        self.outcome.failed += 1
+        column = self.header_of.get(column_key, "") if column_key else ""
+        return RowIssue(row.number, column, message, row.cells)
+
+    def _fail_parsed(self, row):
+        self.outcome.failed += 1
+        columns = "; ".join(header for header, _message in row.errors)
+        message = " ".join(f"{header}: {message}" for header, message in row.errors)
+        return RowIssue(row.number, columns, message, row.cells)
+
+    def _skip(self, row, column_key, message):
+        self.outcome.skipped += 1
+        return RowIssue(row.number, self.header_of.get(column_key, ""), message, row.cells, ImportRowIssue.Kind.SKIPPED)
+
+    def _validation_issue(self, row, error: ValidationError):
+        self.outcome.failed += 1
+        columns, messages = [], []
+        for name, field_messages in error.message_dict.items():
+            header = self.header_of.get(name, "" if name == NON_FIELD_ERRORS else name)
+            if header:
+                columns.append(header)
+            messages.append((f"{header}: " if header else "") + " ".join(field_messages))
+        return RowIssue(row.number, "; ".join(columns), " ".join(messages), row.cells)
+
+    def _owners(self, batch):
+        usernames = {row.data.get("owner") for row in batch if row.data.get("owner")}
+        if not usernames:
+            return {}
+        users = get_user_model().objects.filter(username__in=usernames, is_active=True)
+        return {user.username: user for user in users}
+
+    def _resolve_owner(self, row, owners, record):
+        """Return the owner the row names (or None), after checking the actor may give the record to them."""
+        username = row.data.get("owner")
+        if not username:
+            return None
+        owner = owners.get(username)
+        if owner is None:
+            raise ValidationError({"owner": _("No active user named “%(name)s”.") % {"name": username}})
+        if record is not None and record.owner_id != owner.pk and not permissions.can_reassign(self.actor, record):
+            raise ValidationError({"owner": _("You can reassign only records you own.")})
+        return owner
+
+    def _apply_new(self, record, row, keys):
+        """Set the row's non-empty values on a new record."""
+        data = row.data
+        for key in keys:
+            value = data.get(key)
+            if value is not None and value != "":
+                setattr(record, key, value)
+
+    def _apply(self, record, row, keys, owner):
+        """Set the row's non-empty values on ``record``; return {field: previous value} of what changed."""
+        changed = {}
+        for key in keys:
+            value = row.data.get(key)
+            if value is None or value == "":
+                continue
+            if getattr(record, key) != value:
+                changed[key] = _json_value(getattr(record, key))
+                setattr(record, key, value)
+        if owner is not None and record.owner_id != owner.pk:
+            changed["owner_id"] = record.owner_id
+            record.owner = owner
+        return changed
+
+    # Accounts --------------------------------------------------------------------------------
+
+    ACCOUNT_FIELDS = (
+        "name", "account_number", "relationship_type", "industry", "main_phone", "email", "website", "street",
+        "city", "county", "postal_code", "country", "annual_revenue", "currency", "number_of_employees",
+        "description", "status",
+    )
+
+    def _account_key(self, data):
+        number = data.get("account_number")
+        if number:
+            return ("account_number", number.upper())
+        return ("name", data.get("name", ""))
+
+    def _accounts_batch(self, batch):
+        issues, valid = [], []
+        for row in batch:
+            if row.errors:
+                issues.append(self._fail_parsed(row))
+            else:
+                valid.append(row)
+        numbers = {row.data["account_number"].upper() for row in valid if row.data.get("account_number")}
+        names = {row.data.get("name") for row in valid if not row.data.get("account_number") and row.data.get("name")}
+        by_number, by_name = self._existing_accounts(numbers, names)
+        owners = self._owners(valid)
+        seen = {}
+        new, changed = [], []
+        mode = self.options.mode
+        for row in valid:
+            key = self._account_key(row.data)
+            column_key = key[0]
+            if key in seen:
+                issues.append(
+                    self._fail(row, column_key, _("Duplicate of row %(row)d in this file.") % {"row": seen[key]})
+                )
+                continue
+            seen[key] = row.number
+            if key[0] == "account_number":
+                matches = [by_number[key[1]]] if key[1] in by_number else []
+            else:
+                matches = by_name.get(key[1], [])
+            if any(match.pk in self.written for match in matches):
+                issues.append(self._fail(row, column_key, _("Duplicate of an earlier row in this file.")))
+                continue
+            if len(matches) > 1:
+                issues.append(
+                    self._fail(
+                        row,
+                        "name",
+                        _("The name “%(name)s” matches %(count)d accounts: %(accounts)s. Give the account number.")
+                        % {"name": key[1], "count": len(matches), "accounts": _describe_accounts(matches)},
+                    )
+                )
+                continue
+            existing = matches[0] if matches else None
+            try:
+                if existing is None:
+                    if mode == ImportMode.UPDATE:
+                        issues.append(self._skip(row, column_key, _("No existing account matches this row.")))
+                        continue
+                    owner = self._resolve_owner(row, owners, None)
+                    record = Account(owner=owner or self.actor)
+                    self._apply_new(record, row, self.ACCOUNT_FIELDS)
+                    new.append((row, record))
+                else:
+                    if mode == ImportMode.CREATE:
+                        issues.append(
+                            self._skip(
+                                row,
+                                column_key,
+                                _("Duplicate of the existing account %(account)s.")
+                                % {"account": _describe_accounts([existing])},
+                            )
+                        )
+                        continue
+                    owner = self._resolve_owner(row, owners, existing)
+                    previous = self._apply(existing, row, self.ACCOUNT_FIELDS, owner)
+                    if not previous:
+                        issues.append(self._skip(row, column_key, _("No changes.")))
+                        continue
+                    changed.append((row, existing, previous))
+            except ValidationError as error:
+                issues.append(self._validation_issue(row, error))
+        saved_new, saved_changed, errors = account_import_batch(
+            new=[record for _row, record in new],
+            changed=[(record, set(previous)) for _row, record, previous in changed],
+            actor=self.actor,
+            validator=self._validator(Account),
+        )
+        service_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "accounts")
+        return issues + service_issues, records
+
+    def _existing_accounts(self, numbers, names):
+        by_number, by_name = {}, defaultdict(list)
+        queryset = Account.objects.select_for_update(of=("self",)) if self._can_lock() else Account.objects.all()
+        if numbers:
+            # The condition on '' lets the database use the partial unique index on UPPER(account_number).
+            numbered = queryset.exclude(account_number="").annotate(number_upper=Upper("account_number"))
+            for account in numbered.filter(number_upper__in=numbers):
+                by_number[account.number_upper] = account
+        if names:
+            for account in queryset.filter(name__in=names):
+                by_name[account.name].append(account)
+        return by_number, by_name
+
+    def _validator(self, model):
+        from crm.services import RecordValidator
+
+        if model not in self.validators:
+            self.validators[model] = RecordValidator(model)
+        return self.validators[model]
+
+    def _can_lock(self):
+        from django.db import connection
+
+        return connection.features.has_select_for_update_of
+
+    def _collect(self, new, changed, saved_new, saved_changed, errors, target):
+        """Count what the service saved, turn its validation errors into row issues, link records to the job."""
+        issues, records = [], []
+        rows_by_record = {id(record): row for row, record in new}
+        rows_by_record.update({id(record): row for row, record, _previous in changed})
+        previous_by_record = {id(record): previous for _row, record, previous in changed}
+        for record, error in errors:
+            issues.append(self._validation_issue(rows_by_record[id(record)], error))
+        written = self.written
+        self.outcome.created += len(saved_new)
+        self.outcome.updated += len(saved_changed)
+        if self.job is None:
+            for record in saved_new:
+                written.add(record.pk)
+            for record in saved_changed:
+                written.add(record.pk)
+            return issues, records
+        for record in saved_new:
+            written.add(record.pk)
+            records.append(
+                ImportJobRecord(
+                    job=self.job, target=target, object_id=record.pk, action=ImportAction.CREATED,
+                    written_at=record.modified_at,
+                )
+            )
+        for record in saved_changed:
+            written.add(record.pk)
+            records.append(
+                ImportJobRecord(
+                    job=self.job, target=target, object_id=record.pk, action=ImportAction.UPDATED,
+                    previous=previous_by_record[id(record)], written_at=record.modified_at,
+                )
+            )
+        return issues, records
+
+    # Contacts --------------------------------------------------------------------------------
+
+    CONTACT_FIELDS = (
+        "first_name", "last_name", "job_title", "email", "business_phone", "mobile_phone",
+        "preferred_contact_method", "street", "city", "county", "postal_code", "country", "description", "status",
+    )
+
+    def _contact_account_ref(self, data):
+        number = data.get("account_number")
+        if number:
+            return ("account_number", number.upper())
+        name = data.get("company_name")
+        if name:
+            return ("company_name", name)
+        return None
+
+    def _resolve_accounts(self, rows):
+        """Find (or, when asked, create) the account each row names; return {ref: account} and {ref: error}."""
+        refs = {ref for row in rows if (ref := self._contact_account_ref(row.data))}
+        numbers = {value for kind, value in refs if kind == "account_number"}
+        names = {value for kind, value in refs if kind == "company_name"}
+        by_number, by_name = {}, defaultdict(list)
+        if numbers:
+            numbered = Account.objects.exclude(account_number="").annotate(number_upper=Upper("account_number"))
+            for account in numbered.filter(number_upper__in=numbers):
+                by_number[account.number_upper] = account
+        if names:
+            for account in Account.objects.filter(name__in=names):
+                by_name[account.name].append(account)
+        found, errors, missing = {}, {}, {}
+        for ref in refs:
+            kind, value = ref
+            matches = [by_number[value]] if kind == "account_number" and value in by_number else []
+            if kind == "company_name":
+                matches = by_name.get(value, [])
+            if len(matches) == 1:
+                found[ref] = matches[0]
+            elif len(matches) > 1:
+                errors[ref] = _(
+                    "The account name “%(name)s” matches %(count)d accounts: %(accounts)s. "
+                    "Give the account number instead."
+                ) % {"name": value, "count": len(matches), "accounts": _describe_accounts(matches)}
+            elif self.options.create_missing_accounts:
+                missing[ref] = None
+            else:
+                label = _("number") if kind == "account_number" else _("name")
+                errors[ref] = _("No account has the %(what)s “%(value)s”.") % {"what": label, "value": value}
+        if missing:
+            self._create_missing_accounts(rows, missing, found, errors)
+        return found, errors
+
+    def _create_missing_accounts(self, rows, missing, found, errors):
+        new = {}
+        for row in rows:
+            ref = self._contact_account_ref(row.data)
+            if ref not in missing or ref in new:
+                continue
+            name = row.data.get("company_name") or row.data.get("account_number")
+            new[ref] = Account(
+                name=name, account_number=row.data.get("account_number", ""), owner=self.actor
+            )
+        saved, _changed, failures = account_import_batch(
+            new=list(new.values()), changed=[], actor=self.actor, validator=self._validator(Account)
+        )
+        failed_ids = {id(record) for record, _error in failures}
+        for ref, record in new.items():
+            if id(record) in failed_ids:
+                error = next(error for failed, error in failures if failed is record)
+                errors[ref] = _("The missing account could not be created: %(reason)s") % {
+                    "reason": " ".join(error.messages)
+                }
+            else:
+                found[ref] = record
+                self.accounts_written.add(record.pk)
+        self.outcome.accounts_created += len(saved)
+        self._extra_records = [
+            ImportJobRecord(
+                job=self.job, target="accounts", object_id=record.pk, action=ImportAction.CREATED,
+                written_at=record.modified_at,
+            )
+            for record in saved
+        ]
+
+    def _contact_key(self, data, account_id):
+        email = data.get("email")
+        if email:
+            return ("email", email.lower())
+        return ("name", data.get("first_name", "").casefold(), data.get("last_name", "").casefold(), account_id)
+
+    def _existing_contacts(self, keys):
+        emails = {key[1] for key in keys if key[0] == "email"}
+        last_names = {key[2] for key in keys if key[0] == "name"}
+        queryset = Contact.objects.select_related("account")
+        if self._can_lock():
+            queryset = queryset.select_for_update(of=("self",))
+        by_email, by_name = defaultdict(list), defaultdict(list)
+        if emails:
+            for contact in queryset.annotate(email_lower=Lower("email")).filter(email_lower__in=emails):
+                by_email[("email", contact.email_lower)].append(contact)
+        if last_names:
+            for contact in queryset.annotate(last_lower=Lower("last_name")).filter(last_lower__in=last_names):
+                key = ("name", contact.first_name.casefold(), contact.last_name.casefold(), contact.account_id)
+                by_name[key].append(contact)
+        return by_email | by_name
+
+    def _contacts_batch(self, batch):
+        self._extra_records = []
+        issues, valid = [], []
+        for row in batch:
+            if row.errors:
+                issues.append(self._fail_parsed(row))
+            else:
+                valid.append(row)
+        accounts, account_errors = self._resolve_accounts(valid)
+        resolved = []
+        for row in valid:
+            ref = self._contact_account_ref(row.data)
+            if ref in account_errors:
+                issues.append(self._fail(row, ref[0], account_errors[ref]))
+                continue
+            account = accounts.get(ref) if ref else None
+            resolved.append((row, account, self._contact_key(row.data, account.pk if account else None)))
+        existing_by_key = self._existing_contacts({key for _row, _account, key in resolved})
+        owners = self._owners(valid)
+        seen = {}
+        new, changed = [], []
+        mode = self.options.mode
+        for row, account, key in resolved:
+            column_key = "email" if key[0] == "email" else "last_name"
+            if key in seen:
+                issues.append(
+                    self._fail(row, column_key, _("Duplicate of row %(row)d in this file.") % {"row": seen[key]})
+                )
+                continue
+            seen[key] = row.number
+            matches = existing_by_key.get(key, [])
+            if any(match.pk in self.written for match in matches):
+                issues.append(self._fail(row, column_key, _("Duplicate of an earlier row in this file.")))
+                continue
+            if len(matches) > 1:
+                issues.append(
+                    self._fail(
+                        row,
+                        column_key,
+                        _("This row matches %(count)d existing contacts; it cannot tell which one to update.")
+                        % {"count": len(matches)},
+                    )
+                )
+                continue
+            existing = matches[0] if matches else None
+            try:
+                if existing is None:
+                    if mode == ImportMode.UPDATE:
+                        issues.append(self._skip(row, column_key, _("No existing contact matches this row.")))
+                        continue
+                    owner = self._resolve_owner(row, owners, None)
+                    record = Contact(owner=owner or self.actor, account=account)
+                    self._apply_new(record, row, self.CONTACT_FIELDS)
+                    new.append((row, record))
+                    continue
+                if mode == ImportMode.CREATE:
+                    issues.append(
+                        self._skip(
+                            row, column_key, _("Duplicate of the existing contact %(name)s.") % {"name": existing}
+                        )
+                    )
+                    continue
+                if account is not None and existing.account_id not in (None, account.pk):
+                    error = already_on_account_error(existing, existing.account)
+                    issues.append(self._fail(row, ref_column(row.data), " ".join(error.messages)))
+                    continue
+                owner = self._resolve_owner(row, owners, existing)
+                previous = self._apply(existing, row, self.CONTACT_FIELDS, owner)
+                if account is not None and existing.account_id is None:
+                    previous["account_id"] = None
+                    existing.account = account
+                if not previous:
+                    issues.append(self._skip(row, column_key, _("No changes.")))
+                    continue
+                changed.append((row, existing, previous))
+            except ValidationError as error:
+                issues.append(self._validation_issue(row, error))
+        saved_new, saved_changed, errors = contact_import_batch(
+            new=[record for _row, record in new],
+            changed=[(record, set(previous)) for _row, record, previous in changed],
+            actor=self.actor,
+            validator=self._validator(Contact),
+        )
+        service_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "contacts")
+        return issues + service_issues, self._extra_records + records
+
+
+def ref_column(data):
+    return "account_number" if data.get("account_number") else "company_name"
+
+
+def _describe_accounts(accounts):
+    return ", ".join(
+        f"{account.name} ({account.account_number})" if account.account_number else f"{account.name} (#{account.pk})"
+        for account in accounts
+    )
+
+
+def run_import(*, table: Table, options: ImportOptions, actor, job: ImportJob | None = None) -> ImportOutcome:
+    """Import ``table`` as ``options`` say, acting as ``actor``; record it on ``job`` when given."""
+    return Importer(table=table, options=options, actor=actor, job=job).run()

@@ -1,0 +1,155 @@
+"""Import jobs: who imported what, how it went, and which records each job wrote."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportTarget(models.TextChoices):
+    ACCOUNTS = "accounts", _("Accounts")
+    CONTACTS = "contacts", _("Contacts")
+
+
+class ImportMode(models.TextChoices):
+    CREATE = "create", _("Create new records only")
+    UPDATE = "update", _("Update existing records only")
+    UPSERT = "upsert", _("Create and update")
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
+
+
+class ImportSource(models.TextChoices):
+    WEB = "web", _("Import page")
+    ADMIN = "admin", _("Administration")
+    COMMAND = "command", _("Command line")
+
+
+class ImportJob(models.Model):
+    """One import of a file: its options, progress, counts and outcome."""
+
+    target = models.CharField(_("records"), max_length=10, choices=ImportTarget.choices)
+    mode = models.CharField(_("mode"), max_length=10, choices=ImportMode.choices, default=ImportMode.UPSERT)
+    all_or_nothing = models.BooleanField(_("all or nothing"), default=False)
+    create_missing_accounts = models.BooleanField(_("create missing accounts"), default=False)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    source = models.CharField(_("started from"), max_length=10, choices=ImportSource.choices, default=ImportSource.WEB)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True, max_length=300)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    file_format = models.CharField(_("format"), max_length=40, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    message = models.TextField(_("message"), blank=True)
+    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    headers = models.JSONField(_("headers"), default=list, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started on"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    undone_at = models.DateTimeField(_("undone on"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+
+    class Meta:
+        app_label = "crm"
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("import_data", _("Can import data"))]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="importjob_user_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_target_display()}: {self.file_name}"
+
+    def get_absolute_url(self):
+        return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def is_finished(self):
+        return self.state in (ImportState.COMPLETED, ImportState.FAILED, ImportState.UNDONE)
+
+    @property
+    def progress_percent(self):
+        if self.is_finished:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class ImportAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+
+
+class ImportJobRecord(models.Model):
+    """A record an import job created or updated, with its values before the update (for undo)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records", verbose_name=_("import job"))
+    target = models.CharField(_("records"), max_length=10, choices=ImportTarget.choices)
+    object_id = models.BigIntegerField(_("record"))
+    action = models.CharField(_("action"), max_length=10, choices=ImportAction.choices)
+    previous = models.JSONField(_("previous values"), null=True, blank=True)
+    written_at = models.DateTimeField(_("written on"))
+
+    class Meta:
+        app_label = "crm"
+        verbose_name = _("imported record")
+        verbose_name_plural = _("imported records")
+        indexes = [models.Index(fields=["target", "object_id"], name="importjobrecord_object_idx")]
+
+    def __str__(self):
+        return f"{self.target} {self.object_id} ({self.action})"
+
+
+class ImportRowIssue(models.Model):
+    """A row the import did not write: failed (with the reason) or skipped (a duplicate)."""
+
+    class Kind(models.TextChoices):
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import job"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    row_number = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=255, blank=True)
+    message = models.TextField(_("reason"))
+    values = models.JSONField(_("original values"), default=list)
+
+    class Meta:
+        app_label = "crm"
+        verbose_name = _("import row issue")
+        verbose_name_plural = _("import row issues")
+        ordering = ["row_number", "pk"]
+
+    def __str__(self):
+        return f"{self.row_number}: {self.message}"

@@ -1,0 +1,119 @@
+"""django-import-export resources for accounts and contacts: the columns both ways, one import path.
+
+Exports write the columns' labels; ``import_data`` (what the admin's import
+calls) hands the dataset to the CRM's import engine, so the admin, the import
+page, the background task and the command all import the same way.
+"""
+
+from import_export import fields, resources
+from import_export.results import Result, RowResult
+
+from accounts.models import Account
+from contacts.models import Contact
+from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
+from crm.imports.engine import ImportOptions, run_import
+from crm.imports.models import ImportJob, ImportRowIssue, ImportSource
+from crm.imports.readers import table_from_rows
+
+
+def _export_value(record, key):
+    if key == "owner":
+        return record.owner.get_username() if record.owner_id else ""
+    if key == "company_name":
+        return record.account.name if record.account_id else ""
+    if key == "account_number" and isinstance(record, Contact):
+        return record.account.account_number if record.account_id else ""
+    value = getattr(record, key)
+    field = record._meta.get_field(key)
+    if field.choices and key != "currency" and value:
+        return str(getattr(record, f"get_{key}_display")())
+    return value
+
+
+class CrmResource(resources.ModelResource):
+    """A resource whose columns come from the import's column list."""
+
+    columns = ()
+    target = ""
+
+    def __init__(self, **kwargs):
+        self.import_options = kwargs.pop("import_options", None)
+        super().__init__(**kwargs)
+
+    def export_headers(self):
+        return [str(column.label) for column in self.columns]
+
+    def export_values(self, record):
+        return [_export_value(record, column.key) for column in self.columns]
+
+    # django-import-export's hooks --------------------------------------------------------------
+
+    def get_export_headers(self, selected_fields=None):
+        return self.export_headers()
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        return self.export_values(instance)
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        """Import a tablib dataset through the CRM's import engine; return django-import-export's Result."""
+        actor = kwargs.get("user")
+        options = self.import_options or ImportOptions(target=self.target)
+        options = ImportOptions(**{**options.__dict__, "target": self.target, "dry_run": dry_run or options.dry_run})
+        rows = enumerate((list(row) for row in dataset), start=2)
+        table = table_from_rows(getattr(dataset, "crm_format", "Import"), dataset.headers or [], rows, len(dataset))
+        if options.dry_run:
+            outcome = run_import(table=table, options=options, actor=actor)
+            job = None
+        else:
+            from crm.imports.services import import_job_run, require_import_permission
+
+            require_import_permission(actor, self.target)
+            job = ImportJob.objects.create(
+                target=self.target, mode=options.mode, all_or_nothing=options.all_or_nothing,
+                create_missing_accounts=options.create_missing_accounts, source=ImportSource.ADMIN,
+                file_name=kwargs.get("file_name") or "admin import", file_format=table.format,
+                total_rows=table.total, created_by=actor,
+            )
+            outcome = import_job_run(job=job, table=table)
+            job.refresh_from_db()
+        return self._result(dataset, outcome, job)
+
+    def _result(self, dataset, outcome, job):
+        from django.core.exceptions import ValidationError
+
+        result = Result()
+        result.diff_headers = list(dataset.headers or [])
+        result.add_dataset_headers(dataset.headers)
+        result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.created
+        result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.updated
+        result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.skipped
+        issues = outcome.issues
+        if job is not None:
+            issues = job.issues.filter(kind=ImportRowIssue.Kind.FAILED)
+        for issue in issues:
+            if issue.kind != ImportRowIssue.Kind.FAILED:
+                continue
+            values = dict(zip(result.diff_headers, issue.values, strict=False))
+            field_name = (issue.column or "__all__").split(";")[0]
+            result.append_invalid_row(issue.row_number, values, ValidationError({field_name: [issue.message]}))
+        result.crm_outcome = outcome
+        result.crm_job = job
+        return result
+
+
+def _resource(name, model, columns, target):
+    """A CrmResource subclass with one django-import-export Field per column (the admin's export form lists them)."""
+
+    meta = type("Meta", (), {"model": model, "fields": tuple(column.key for column in columns)})
+    attributes = {
+        column.key: fields.Field(attribute=column.key, column_name=str(column.label), readonly=True)
+        for column in columns
+    }
+    attributes.update({"columns": columns, "target": target, "Meta": meta, "__module__": __name__})
+    return type(name, (CrmResource,), attributes)
+
+
+AccountResource = _resource("AccountResource", Account, ACCOUNT_COLUMNS, "accounts")
+ContactResource = _resource("ContactResource", Contact, CONTACT_COLUMNS, "contacts")
+
+RESOURCES = {"accounts": AccountResource, "contacts": ContactResource}

@@ -1,0 +1,136 @@
+"""Turning the cells of an imported file into field values.
+
+Spreadsheets written in a Romanian locale use a decimal comma and thousands
+dots ('1.234.567,89') and day-first dates; English ones the reverse. Text is
+trimmed, and the legacy cedilla letters (ş ţ, from old Windows code pages) are
+stored as the comma-below letters (ș ț) Romanian uses.
+"""
+
+import datetime
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+CEDILLA_TO_COMMA = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SPACES = re.compile(r"[\s\u00a0\u202f']+")
+
+
+def clean_text(value) -> str:
+    """Return ``value`` as trimmed text with comma-below letters; None and empty cells give ''."""
+    if type(value) is str:
+        text = value.strip()
+        if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+            text = text[1:].strip()
+        return text if text.isascii() else text.translate(CEDILLA_TO_COMMA)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, datetime.datetime):
+        value = value.date() if value.time() == datetime.time() else value
+    text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        # An export neutralised this cell against formula injection; read back the value itself.
+        text = text[1:]
+    return text.strip().translate(CEDILLA_TO_COMMA)
+
+
+def normalize_label(text) -> str:
+    """Fold a header or choice label for matching: no case, spaces, punctuation or diacritics."""
+    decomposed = unicodedata.normalize("NFKD", clean_text(text))
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch)).casefold()
+
+
+def parse_decimal(value) -> Decimal | None:
+    """Parse '1.234.567,89', '1,234,567.89', '1234,5', '1 234,5' or a number cell; '' gives None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_("Enter a number."), code="invalid")
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = _SPACES.sub("", clean_text(value))
+    if not text:
+        return None
+    text = text.removesuffix("RON").removesuffix("EUR").removesuffix("lei")
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+    elif commas:
+        decimal_mark = "," if commas == 1 else None
+    elif dots:
+        decimal_mark = "." if dots == 1 else None
+    else:
+        decimal_mark = None
+    thousands = {",", "."} - {decimal_mark}
+    for mark in thousands:
+        text = text.replace(mark, "")
+    if decimal_mark == ",":
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        raise ValidationError(_("“%(value)s” is not a number.") % {"value": clean_text(value)}, code="invalid")
+    try:
+        return Decimal(text)
+    except InvalidOperation as error:
+        raise ValidationError(
+            _("“%(value)s” is not a number.") % {"value": clean_text(value)}, code="invalid"
+        ) from error
+
+
+def parse_integer(value) -> int | None:
+    """Parse a whole number written in either locale ('1.250' or '1,250' is one thousand two hundred fifty)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = _SPACES.sub("", clean_text(value))
+        if re.fullmatch(r"[+-]?\d{1,3}([.,]\d{3})+", text):
+            text = text.replace(".", "").replace(",", "")
+        value = text
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ValidationError(
+            _("“%(value)s” is not a whole number.") % {"value": clean_text(value)}, code="invalid"
+        )
+    return int(number)
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y", "%d/%m/%y", "%Y/%m/%d", "%Y.%m.%d")
+
+
+def parse_date(value) -> datetime.date | None:
+    """Parse an ISO date, a day-first date (31.12.2026, 31/12/2026, 31-12-2026) or a date cell."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = clean_text(value)
+    if not text:
+        return None
+    text = text.split("T")[0].split(" ")[0]
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            continue
+    raise ValidationError(
+        _("“%(value)s” is not a date. Use 2026-12-31 or 31.12.2026.") % {"value": clean_text(value)},
+        code="invalid",
+    )
+
+
+def parse_url(value) -> str:
+    """Return the text of a web address, adding https:// when the scheme is missing, as the forms do."""
+    text = clean_text(value)
+    if text and "://" not in text and not text.startswith("mailto:"):
+        text = f"https://{text}"
+    return text
