@@ -442,3 +442,12 @@ def test_links_carry_large_ids_unformatted(client, salesperson):
     assert "?account=1234567" in page
     assert "1,234,567" not in page
     assert "63,800,000.00 RON" in page
+
+
+def test_list_offers_export_with_the_current_filters_and_import_only_to_managers(client, salesperson, sales_manager):
+    client.force_login(salesperson)
+    page = client.get(reverse("accounts:list"), {"q": "Petrom"}).text
+    assert f'{reverse("accounts:export")}?q=Petrom&amp;format=xlsx' in page
+    assert reverse("imports:start") not in page
+    client.force_login(sales_manager)
+    assert f'{reverse("imports:start")}?target=accounts' in client.get(reverse("accounts:list")).text

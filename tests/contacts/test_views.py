@@ -283,3 +283,9 @@ def test_delete_is_refused_with_the_reason_while_the_contact_has_records(client,
     assert response.redirect_chain[-1][0] == contact.get_absolute_url()
     assert "The contact Ioana Mureșan has 1 opportunities and 0 invoices" in response.content.decode()
     assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_list_offers_export_with_the_current_filters(client, salesperson):
+    client.force_login(salesperson)
+    page = client.get(reverse("contacts:list"), {"q": "Pop"}).text
+    assert f'{reverse("contacts:export")}?q=Pop&amp;format=csv' in page

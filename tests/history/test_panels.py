@@ -58,7 +58,7 @@ def test_figures_panel_is_a_partial_for_htmx_and_a_page_otherwise(client, book, 
     client.force_login(sales_manager)
     url = reverse("accounts:figures", args=[book["a"].pk])
     partial = client.get(url, **HTMX).text
-    assert partial.lstrip().startswith('<section class="panel" id="account-figures"')
+    assert partial.lstrip().startswith('<section class="card panel" id="account-figures"')
     assert "<html" not in partial
     page = client.get(url).text
     assert "<html" in page and 'id="account-figures"' in page

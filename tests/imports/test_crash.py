@@ -28,7 +28,7 @@ def command(path, username):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="The other process needs a shared database: PostgreSQL.")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_killed_import_is_consistent_marked_failed_and_completed_by_a_rerun(sales_manager, tmp_path):
     total = 20000
     rows = [["Account Name", "Account Number", "City"]]

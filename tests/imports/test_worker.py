@@ -30,7 +30,7 @@ def run_worker(media_root):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="The other process needs a shared database: PostgreSQL.")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_file_over_the_threshold_is_imported_by_a_real_worker(client, sales_manager, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.CRM_IMPORT_BACKGROUND_THRESHOLD = 1000
