@@ -4,15 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from contacts.models import Contact
+from crm.pickers import PickerFormMixin, RecordChoiceField
 
 
-class ContactChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.full_name
-
-
-class AccountForm(forms.ModelForm):
-    """Create or edit an account. The primary contact is offered only among this account's contacts."""
+class AccountForm(PickerFormMixin, forms.ModelForm):
+    """Create or edit an account. The primary contact is chosen only among this account's contacts."""
 
     class Meta:
         model = Account
@@ -56,21 +52,17 @@ class AccountForm(forms.ModelForm):
             "number_of_employees": _("Number of Employees"),
             "description": _("Description"),
         }
-        field_classes = {"primary_contact": ContactChoiceField}
+        field_classes = {"parent_account": RecordChoiceField, "primary_contact": RecordChoiceField}
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        parents = Account.objects.only("pk", "name").order_by("name", "pk")
         if self.instance.pk is None:
             # A new account has no contacts yet, so it cannot have a primary contact.
             del self.fields["primary_contact"]
         else:
-            parents = parents.exclude(pk=self.instance.pk)
-            self.fields["primary_contact"].queryset = Contact.objects.filter(account=self.instance).order_by(
-                "last_name", "first_name", "pk"
-            )
-        self.fields["parent_account"].queryset = parents
+            self.fields["parent_account"].restrict(exclude=self.instance.pk)
+            self.fields["primary_contact"].restrict(account=self.instance.pk)
 
     def clean_account_number(self):
         # The database constraint ignores case; say so beside the field rather than above the form.
@@ -82,7 +74,7 @@ class AccountForm(forms.ModelForm):
         return number
 
 
-class AddExistingContactForm(forms.Form):
-    """Pick a contact to put on the account."""
+class AddExistingContactForm(PickerFormMixin, forms.Form):
+    """Pick a contact to put on the account, among the contacts the user may read."""
 
-    contact = ContactChoiceField(queryset=Contact.objects.select_related("account"), label=_("Contact"))
+    contact = RecordChoiceField(queryset=Contact.objects.select_related("account"), label=_("Contact"))

@@ -47,10 +47,15 @@ def _fields(form):
     return {name: form.cleaned_data[name] for name in form.fields}
 
 
-class AccountCreateView(CreateView):
+class AccountFormMixin:
     form_class = AccountForm
     template_name = "accounts/account_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+
+class AccountCreateView(AccountFormMixin, CreateView):
     def dispatch(self, request, *args, **kwargs):
         permissions.require(permissions.can_add(request.user, Account))
         return super().dispatch(request, *args, **kwargs)
@@ -65,10 +70,7 @@ class AccountCreateView(CreateView):
         return redirect(self.object)
 
 
-class AccountUpdateView(UpdateView):
-    form_class = AccountForm
-    template_name = "accounts/account_form.html"
-
+class AccountUpdateView(AccountFormMixin, UpdateView):
     def get_object(self, queryset=None):
         account = selectors.account_get(user=self.request.user, pk=self.kwargs["pk"])
         permissions.require(permissions.can_change(self.request.user, account))
@@ -156,10 +158,10 @@ class AccountContactAddView(View):
         return render(self.request, template, context, status=status)
 
     def get(self, request, pk):
-        return self.render_page(AddExistingContactForm())
+        return self.render_page(AddExistingContactForm(user=request.user))
 
     def post(self, request, pk):
-        form = AddExistingContactForm(request.POST)
+        form = AddExistingContactForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render_page(form, status=400)
         contact = form.cleaned_data["contact"]

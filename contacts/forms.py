@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
 from contacts.models import Contact
+from crm.pickers import PickerFormMixin, RecordChoiceField
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(PickerFormMixin, forms.ModelForm):
     """Create or edit a contact. Moving it from one account to another is refused by the service."""
 
     class Meta:
@@ -42,8 +42,5 @@ class ContactForm(forms.ModelForm):
             "country": _("Country"),
             "description": _("Description"),
         }
+        field_classes = {"account": RecordChoiceField}
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.only("pk", "name").order_by("name", "pk")

@@ -44,6 +44,9 @@ class ContactFormMixin:
     form_class = ContactForm
     template_name = "contacts/contact_form.html"
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=safe_next_url(self.request, ""), **kwargs)
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from crm import health, views
+from crm import health, pickers, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("pick/", include(([path("<str:source>/", pickers.pick, name="pick")], "crm"))),
     path("dashboard/", include("crm.dashboard.urls")),
     path("imports/", include("crm.imports.urls")),
     path("admin/", admin.site.urls),

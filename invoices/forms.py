@@ -6,19 +6,17 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
-from contacts.models import Contact
+from crm.pickers import PickerFormMixin, RecordChoiceField
 from crm.record_forms import DATE_INPUT
 from invoices.models import STATUS_REASONS_BY_STATE, Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason
 from invoices.services import LINE_FIELDS
-from opportunities.models import Opportunity
 
 # How many empty line forms a new invoice offers, and how many "Add line" adds.
 EXTRA_LINES = 3
 MAX_LINES = 200
 
 
-class InvoiceForm(forms.ModelForm):
+class InvoiceForm(PickerFormMixin, forms.ModelForm):
     """The invoice's header fields; its totals come from the lines."""
 
     class Meta:
@@ -47,6 +45,7 @@ class InvoiceForm(forms.ModelForm):
             "status_reason": _("Status reason"),
             "description": _("Description"),
         }
+        field_classes = {"account": RecordChoiceField, "contact": RecordChoiceField, "opportunity": RecordChoiceField}
         widgets = {
             "invoice_date": DATE_INPUT,
             "due_date": DATE_INPUT,
@@ -59,9 +58,6 @@ class InvoiceForm(forms.ModelForm):
         self.fields["invoice_number"].required = self.instance.pk is not None
         if self.instance.pk is None:
             self.fields["invoice_number"].help_text = _("Leave empty to have a number generated.")
-        self.fields["account"].queryset = Account.objects.order_by("name", "pk")
-        self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name", "pk")
-        self.fields["opportunity"].queryset = Opportunity.objects.order_by("topic", "pk")
         self.fields["status_reason"].choices = [
             (value, label)
             for value, label in InvoiceStatusReason.choices

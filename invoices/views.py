@@ -71,7 +71,7 @@ def invoice_create(request):
     permissions.require(permissions.can_add(request.user, Invoice))
     initial, back = _prefill(request)
     data = request.POST if request.method == "POST" else None
-    form = InvoiceForm(data, initial=initial)
+    form = InvoiceForm(data, initial=initial, user=request.user)
     lines = line_formset(data, add_line="add_line" in request.POST)
     if data is not None:
         back = safe_next(request, request.POST.get("next")) or ""
@@ -109,7 +109,7 @@ def invoice_edit(request, pk):
     if refused := _refuse_if_not_active(request, invoice):
         return refused
     data = request.POST if request.method == "POST" else None
-    form = InvoiceForm(data, instance=invoice)
+    form = InvoiceForm(data, instance=invoice, user=request.user)
     initial_lines = [{name: getattr(line, name) for name in services.LINE_FIELDS} for line in invoice.lines.all()]
     lines = line_formset(data, initial=initial_lines, add_line="add_line" in request.POST)
     if data is not None and "add_line" not in request.POST and form.is_valid() and lines.is_valid():

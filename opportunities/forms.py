@@ -4,16 +4,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
-from contacts.models import Contact
 from crm.models import MoneyField
+from crm.pickers import PickerFormMixin, RecordChoiceField
 from crm.record_forms import DATE_INPUT
 from opportunities.models import STATUS_REASONS_BY_STATE, Opportunity, OpportunityState, OpportunityStatusReason
 
 LOST_REASONS = STATUS_REASONS_BY_STATE[OpportunityState.LOST]
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(PickerFormMixin, forms.ModelForm):
     """The fields a salesperson fills in for an open opportunity."""
 
     class Meta:
@@ -42,6 +41,7 @@ class OpportunityForm(forms.ModelForm):
             "status_reason": _("Status reason"),
             "description": _("Description"),
         }
+        field_classes = {"account": RecordChoiceField, "contact": RecordChoiceField}
         widgets = {
             "estimated_close_date": DATE_INPUT,
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -49,8 +49,6 @@ class OpportunityForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = Account.objects.order_by("name", "pk")
-        self.fields["contact"].queryset = Contact.objects.order_by("last_name", "first_name", "pk")
         self.fields["status_reason"].choices = [
             (value, label)
             for value, label in OpportunityStatusReason.choices

@@ -69,7 +69,7 @@ def opportunity_create(request):
     """Create an opportunity, prefilled with the customer it was opened from."""
     permissions.require(permissions.can_add(request.user, Opportunity))
     initial, back = _prefill(request)
-    form = OpportunityForm(request.POST or None, initial=initial)
+    form = OpportunityForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST":
         back = safe_next(request, request.POST.get("next")) or ""
         if form.is_valid():
@@ -123,7 +123,7 @@ def opportunity_edit(request, pk):
     permissions.require(permissions.can_change(request.user, opportunity))
     if refused := _refuse_if_closed(request, opportunity):
         return refused
-    form = OpportunityForm(request.POST or None, instance=opportunity)
+    form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.opportunity_update(opportunity=opportunity, actor=request.user, **form.cleaned_data)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from contacts.models import Contact
 from crm.models import RecordStatus
@@ -129,7 +130,9 @@ def test_create_from_an_account_presets_it_and_returns_to_it(client, salesperson
     page = client.get(reverse("contacts:create"), {"account": account.pk, "next": next_url})
     assert page.context["form"].initial["account"] == account.pk
     html = page.content.decode()
-    assert f'<option value="{account.pk}" selected>' in html
+    # The account picker holds the account's number and shows its name.
+    assert f'name="account" id="id_account_value" value="{account.pk}"' in html
+    assert f'id="id_account_label" aria-live="polite" data-empty="None chosen">{escape(account.name)}<' in html
     assert f'name="next" value="{next_url}"' in html
     response = client.post(f"{reverse('contacts:create')}?next={next_url}", _form_data(account=account.pk))
     assert response.url == next_url

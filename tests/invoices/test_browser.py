@@ -78,8 +78,11 @@ def test_salesperson_invoices_an_opportunity_with_two_lines_and_marks_it_paid(pa
 
     page.goto(opportunity.get_absolute_url())
     page.get_by_role("link", name="New invoice").click()
-    expect(page.get_by_label(field("Opportunity"))).to_have_value(str(opportunity.pk))
-    expect(page.get_by_label(field("Account"))).to_have_value(str(account.pk))
+    # The pickers show the opportunity and its account it was opened from.
+    expect(page.locator("#id_opportunity_label")).to_have_text("Servere și instalare")
+    expect(page.locator("#id_opportunity_value")).to_have_value(str(opportunity.pk))
+    expect(page.locator("#id_account_label")).to_have_text("Carpați Tech SRL")
+    expect(page.locator("#id_account_value")).to_have_value(str(account.pk))
     expect(page.get_by_label(field("Name"))).to_have_value("Servere și instalare")
 
     page.locator("#id_lines-0-description").fill("Server rack")
