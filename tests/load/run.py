@@ -36,6 +36,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 PASSWORD = "load-test-" + "k7q2w9"
+IMPORTER = "load.importer"
 PLACEHOLDER_ID = 987654321
 SEARCH_TERMS = ["Carpați", "Soft", "Popescu", "ACC-0001", "Nordic", "office@", "Cluj", "INV-00042"]
 
@@ -241,6 +242,9 @@ def prepare(users):
         user.save()
         user.groups.add(group)
         names.append(user.username)
+    # The background import acts as a sales manager, who may import.
+    importer, _ = get_user_model().objects.get_or_create(username=IMPORTER)
+    importer.groups.add(Group.objects.get(name=roles.SALES_MANAGER))
 
     def first(*candidates, args=None):
         for name in candidates:
@@ -319,7 +323,14 @@ def main():
         "--no-forms", action="store_true", help="Browse and search only (no create and edit through the forms)."
     )
     parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--import-command", default=os.environ.get("LOAD_IMPORT_COMMAND", ""))
+    parser.add_argument(
+        "--import-command",
+        default=os.environ.get(
+            "LOAD_IMPORT_COMMAND",
+            f"{sys.executable} manage.py import_data accounts {{file}} --mode upsert --user {IMPORTER}",
+        ),
+        help="The background import, {file} being the generated CSV; empty for none.",
+    )
     options = parser.parse_args()
     if not options.database_url:
         raise SystemExit("Give --database-url (or DATABASE_URL): the database gunicorn serves.")
