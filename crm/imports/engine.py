@@ -27,7 +27,7 @@ from accounts.services import account_import_batch
 from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
-from crm.bulk import insert_records
+from crm.bulk import insert_records, insert_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue
 from crm.imports.readers import FileRefused, Table
@@ -36,6 +36,8 @@ from crm.imports.values import clean_text, normalize_label, parse_decimal, parse
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1000
+# The job's link rows are written as plain tuples of these fields, with no model instance each.
+JOB_RECORD_FIELDS = ("job_id", "target", "object_id", "action", "previous", "written_at")
 
 
 @dataclass
@@ -222,7 +224,7 @@ class Importer:
                 issues, records = self._contacts_batch(batch)
             self.outcome.issues.extend(issues)
             if self.job is not None:
-                insert_records(ImportJobRecord, records)
+                insert_rows(ImportJobRecord, JOB_RECORD_FIELDS, records)
                 if not self.keep_issues_in_memory:
                     self._save_issues(issues)
                     self._save_counts(processed=len(batch))
@@ -515,22 +517,13 @@ class Importer:
             for record in saved_changed:
                 written.add(record.pk)
             return issues, records
+        job_id, created, updated = self.job.pk, ImportAction.CREATED, ImportAction.UPDATED
         for record in saved_new:
             written.add(record.pk)
-            records.append(
-                ImportJobRecord(
-                    job=self.job, target=target, object_id=record.pk, action=ImportAction.CREATED,
-                    written_at=record.modified_at,
-                )
-            )
+            records.append((job_id, target, record.pk, created, None, record.modified_at))
         for record in saved_changed:
             written.add(record.pk)
-            records.append(
-                ImportJobRecord(
-                    job=self.job, target=target, object_id=record.pk, action=ImportAction.UPDATED,
-                    previous=previous_by_record[id(record)], written_at=record.modified_at,
-                )
-            )
+            records.append((job_id, target, record.pk, updated, previous_by_record[id(record)], record.modified_at))
         return issues, records
 
     # Contacts --------------------------------------------------------------------------------
@@ -608,12 +601,9 @@ class Importer:
                 found[ref] = record
                 self.accounts_written.add(record.pk)
         self.outcome.accounts_created += len(saved)
+        job_id = self.job.pk if self.job is not None else None
         self._extra_records = [
-            ImportJobRecord(
-                job=self.job, target="accounts", object_id=record.pk, action=ImportAction.CREATED,
-                written_at=record.modified_at,
-            )
-            for record in saved
+            (job_id, "accounts", record.pk, ImportAction.CREATED, None, record.modified_at) for record in saved
         ]
 
     def _contact_key(self, data, account_id):
