@@ -18,6 +18,7 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,6 +137,38 @@ def _choice_lookup(model, name, extra=None):
 STATUS_ALIASES = {"activ": "active", "activa": "active", "inactiv": "inactive", "inactiva": "inactive"}
 
 
+class RecordFactory:
+    """Makes new unsaved records of one model exactly as ``model()`` does, without running Model.__init__ per row.
+
+    ``model()`` sets every field to its default; here that is done once, and
+    each new record starts as a copy of those values with its own state. When
+    a default is not an immutable value, or something listens to the model's
+    init signals, every record is made by ``model()`` itself.
+    """
+
+    IMMUTABLE = (str, int, float, bool, Decimal, type(None))
+
+    def __init__(self, model):
+        from django.db.models import signals
+
+        self.model = model
+        prototype = model()
+        self.defaults = {name: value for name, value in prototype.__dict__.items() if name != "_state"}
+        self.copy = not (
+            signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)
+            or not all(isinstance(value, self.IMMUTABLE) for value in self.defaults.values())
+        )
+
+    def __call__(self):
+        if not self.copy:
+            return self.model()
+        record = self.model.__new__(self.model)
+        record.__dict__.update(self.defaults)
+        record._state = ModelState()
+        return record
+
+
 class Importer:
     """Runs one import of a Table into accounts or contacts."""
 
@@ -161,6 +194,7 @@ class Importer:
         self._check_columns(columns)
         self.parsers = self._parsers()
         self.validators = {}
+        self.new_record = RecordFactory(self.model)
 
     @property
     def _single_transaction(self):
@@ -444,7 +478,8 @@ class Importer:
                         issues.append(self._skip(row, column_key, _("No existing account matches this row.")))
                         continue
                     owner = self._resolve_owner(row, owners, None)
-                    record = Account(owner=owner or self.actor)
+                    record = self.new_record()
+                    record.owner = owner or self.actor
                     self._apply_new(record, row, self.ACCOUNT_FIELDS)
                     new.append((row, record))
                 else:
@@ -679,7 +714,9 @@ class Importer:
                         issues.append(self._skip(row, column_key, _("No existing contact matches this row.")))
                         continue
                     owner = self._resolve_owner(row, owners, None)
-                    record = Contact(owner=owner or self.actor, account=account)
+                    record = self.new_record()
+                    record.owner = owner or self.actor
+                    record.account = account
                     self._apply_new(record, row, self.CONTACT_FIELDS)
                     new.append((row, record))
                     continue
