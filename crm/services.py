@@ -119,26 +119,31 @@ class RecordValidator:
     def __init__(self, model):
         self.fields = [field for field in model._meta.concrete_fields if not field.is_relation and not field.generated]
         self.accepted = {field.attname: {} for field in self.fields}
+        # What validate() needs of each field, looked up once rather than once per record.
+        self.checks = [
+            (field.attname, field.name, field.blank, field.empty_values, self.accepted[field.attname], field.clean)
+            for field in self.fields
+        ]
 
     def validate(self, record):
         errors = {}
-        for field in self.fields:
-            raw = getattr(record, field.attname)
-            if field.blank and raw in field.empty_values:
+        limit = self.CACHE_LIMIT
+        for attname, name, blank, empty_values, accepted, clean in self.checks:
+            raw = getattr(record, attname)
+            if blank and raw in empty_values:
                 continue
-            accepted = self.accepted[field.attname]
             try:
-                setattr(record, field.attname, accepted[raw])
+                setattr(record, attname, accepted[raw])
                 continue
             except (KeyError, TypeError):
                 pass
             try:
-                cleaned = field.clean(raw, record)
+                cleaned = clean(raw, record)
             except ValidationError as error:
-                errors[field.name] = error.error_list
+                errors[name] = error.error_list
                 continue
-            setattr(record, field.attname, cleaned)
-            if len(accepted) < self.CACHE_LIMIT:
+            setattr(record, attname, cleaned)
+            if len(accepted) < limit:
                 try:
                     accepted[raw] = cleaned
                 except TypeError:

@@ -36,7 +36,7 @@ from crm.imports.values import clean_text, normalize_label, parse_decimal, parse
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 2000
 # The job's link rows are written as plain tuples of these fields, with no model instance each.
 JOB_RECORD_FIELDS = ("job_id", "target", "object_id", "action", "previous", "written_at")
 
@@ -135,6 +135,28 @@ def _choice_lookup(model, name, extra=None):
 
 
 STATUS_ALIASES = {"activ": "active", "activa": "active", "inactiv": "inactive", "inactiva": "inactive"}
+
+
+PARSE_CACHE_LIMIT = 5000
+
+
+def _remembering(parse):
+    """``parse`` remembering what it returned for each distinct (hashable) cell value; errors are not remembered."""
+    results = {}
+
+    def remembered(raw):
+        key = (type(raw), raw)  # 1, 1.0 and True are equal keys but not the same cell
+        try:
+            return results[key]
+        except KeyError:
+            value = parse(raw)
+            if len(results) < PARSE_CACHE_LIMIT:
+                results[key] = value
+            return value
+        except TypeError:
+            return parse(raw)
+
+    return remembered
 
 
 class RecordFactory:
@@ -303,13 +325,18 @@ class Importer:
     # Parsing ---------------------------------------------------------------------------------
 
     def _parsers(self):
-        """One (cell index, field, parse function) per mapped column; plain text needs only clean_text."""
+        """One (cell index, field, parse function) per mapped column; plain text needs only clean_text.
+
+        Parsing a cell depends on its value alone, so for the other kinds
+        (numbers, choices, emails, addresses) the result for each distinct cell
+        value is remembered, up to PARSE_CACHE_LIMIT values per column.
+        """
         parsers = []
         for index, column in self.mapping.items():
             if column.kind in ("text", "user"):
                 parse = clean_text
             else:
-                parse = partial(self._parse_value, column)
+                parse = _remembering(partial(self._parse_value, column))
             parsers.append((index, column.key, parse))
         return parsers
 
