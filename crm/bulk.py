@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import operator
-from functools import partial
 
 from django.db import connections, models, router
 
@@ -45,12 +44,22 @@ def _preparers(fields, connection):
         if isinstance(field, models.JSONField):
             preparers[index] = lambda value, encoder=field.encoder: json.dumps(value, cls=encoder)
         elif not isinstance(field, PLAIN_FIELDS):
-            preparers[index] = partial(_prepare, field, connection)
+            preparers[index] = _preparer(field, connection)
     return list(preparers.items())
 
 
-def _prepare(field, connection, value):
-    return field.get_db_prep_save(value, connection)
+def _preparer(field, connection):
+    """field.get_db_prep_save, reusing its result while the same value object comes again (the batch's timestamp)."""
+    last = [object(), None]
+
+    def prepare(value):
+        if value is last[0]:
+            return last[1]
+        prepared = field.get_db_prep_save(value, connection)
+        last[0], last[1] = value, prepared
+        return prepared
+
+    return prepare
 
 
 def _write(connection, model, fields, rows):

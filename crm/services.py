@@ -165,6 +165,28 @@ def _stamp(record, actor):
     record.modified_by = actor
 
 
+def _new_record_stamper(model, actor):
+    """_stamp for new records of ``model``, setting the audit links as their descriptors would, less the checks."""
+    try:
+        links = [model._meta.get_field(name) for name in ("created_by", "modified_by", "owner")]
+    except FieldDoesNotExist:
+        links = None
+    if links is None or actor is None or actor.pk is None:
+        return lambda record: _stamp(record, actor)
+
+    def stamp(record):
+        if record.pk is not None and not record._state.adding:
+            _stamp(record, actor)
+            return
+        for field in links:
+            if field.name == "owner" and record.owner_id is not None:
+                continue
+            setattr(record, field.attname, actor.pk)
+            field.set_cached_value(record, actor)
+
+    return stamp
+
+
 def record_validate(record, *, actor, validator=None):
     """Stamp who changes ``record`` and validate it as record_save does, without saving.
 
@@ -192,9 +214,10 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
     now = timezone.now()
     created, updated, errors = [], [], []
     fields = set()
+    stamp_new = _new_record_stamper(model, actor)
     for record in new:
         try:
-            _stamp(record, actor)
+            stamp_new(record)
             validator.validate(record)
         except ValidationError as error:
             errors.append((record, error))
