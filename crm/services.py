@@ -4,7 +4,7 @@ Each writes its change history (crm.history) in the same transaction as the chan
 """
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,10 +174,14 @@ def _new_record_stamper(model, actor):
     if links is None or actor is None or actor.pk is None:
         return lambda record: _stamp(record, actor)
 
+    database = router.db_for_write(model, instance=actor)
+
     def stamp(record):
         if record.pk is not None and not record._state.adding:
             _stamp(record, actor)
             return
+        if record._state.db is None:
+            record._state.db = database  # as the descriptor does when given a saved record
         for field in links:
             if field.name == "owner" and record.owner_id is not None:
                 continue
