@@ -610,12 +610,14 @@ class Importer:
         numbers = {value for kind, value in refs if kind == "account_number"}
         names = {value for kind, value in refs if kind == "company_name"}
         by_number, by_name = {}, defaultdict(list)
+        # A contact needs of its account only the id; the name and number go into error messages.
+        accounts = Account.objects.only("pk", "name", "account_number")
         if numbers:
-            numbered = Account.objects.exclude(account_number="").annotate(number_upper=Upper("account_number"))
+            numbered = accounts.exclude(account_number="").annotate(number_upper=Upper("account_number"))
             for account in numbered.filter(number_upper__in=numbers):
                 by_number[account.number_upper] = account
         if names:
-            for account in Account.objects.filter(name__in=names):
+            for account in accounts.filter(name__in=names):
                 by_name[account.name].append(account)
         found, errors, missing = {}, {}, {}
         for ref in refs:
