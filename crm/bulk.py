@@ -2,13 +2,15 @@
 
 bulk_create compiles every value through Django's SQL compiler, which costs
 more than validating the row. Here the ids are taken from the table's sequence
-first, then the rows go in with PostgreSQL's COPY (or one executemany on
-SQLite), each value prepared by its field's own get_db_prep_save once per
-distinct Python type. The caller holds the transaction.
+first, then the rows go in with PostgreSQL's COPY (CSV, written by the csv module)
+or one executemany on SQLite; values other than text and whole numbers
+(decimals, dates, JSON) are prepared by their field's own get_db_prep_save. The caller holds the transaction.
 """
 
+import csv
 import io
 import json
+import operator
 
 from django.db import connections, models, router
 
@@ -31,13 +33,65 @@ def _sequence_ids(connection, model, count):
         return list(range(start + 1, start + count + 1))
 
 
-def _escape_copy(value):
-    if value is None:
-        return "\\N"
-    text = value if isinstance(value, str) else str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
+# Fields whose validated values (text, whole numbers, ids) go to the driver and to COPY as they are.
+PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.AutoField, models.ForeignKey)
+
+
+def _preparers(fields, connection):
+    """{index: function} for the fields whose values need preparing: JSON, decimals, dates, booleans..."""
+    preparers = {}
+    for index, field in enumerate(fields):
+        if isinstance(field, models.JSONField):
+            preparers[index] = lambda value, encoder=field.encoder: json.dumps(value, cls=encoder)
+        elif not isinstance(field, PLAIN_FIELDS):
+            preparers[index] = _preparer(field, connection)
+    return list(preparers.items())
+
+
+def _preparer(field, connection):
+    """field.get_db_prep_save, reusing its result while the same value object comes again (the batch's timestamp)."""
+    last = [object(), None]
+
+    def prepare(value):
+        if value is last[0]:
+            return last[1]
+        prepared = field.get_db_prep_save(value, connection)
+        last[0], last[1] = value, prepared
+        return prepared
+
+    return prepare
+
+
+def _write(connection, model, fields, rows):
+    """Insert ``rows`` (sequences of already prepared values, in the order of ``fields``) into ``model``'s table."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # CSV with every non-NULL value quoted: NULL is the unquoted empty field, '' the quoted one,
+            # and the csv module (C code) does the quoting instead of a Python loop over the values.
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_NOTNULL, lineterminator="\n").writerows(rows)
+            buffer.seek(0)
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        else:
+            placeholders = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def _prepared_rows(rows, preparers):
+    """Rows as lists, with each value that needs it prepared by its field (None stays None)."""
+    if not preparers:
+        return list(rows)
+    prepared = []
+    for row in rows:
+        row = list(row)
+        for index, prepare in preparers:
+            value = row[index]
+            if value is not None:
+                row[index] = prepare(value)
+        prepared.append(row)
+    return prepared
 
 
 def insert_records(model, records):
@@ -51,26 +105,19 @@ def insert_records(model, records):
         record.pk = pk
         record._state.adding = False
         record._state.db = using
-    rows = []
-    for record in records:
-        row = []
-        for field in fields:
-            value = getattr(record, field.attname)
-            if isinstance(field, models.JSONField):
-                value = None if value is None else json.dumps(value, cls=field.encoder)
-            elif value is not None and not isinstance(value, str | int):
-                value = field.get_db_prep_save(value, connection)
-            row.append(value)
-        rows.append(row)
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            buffer.writelines("\t".join(_escape_copy(value) for value in row) + "\n" for row in rows)
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+    values = operator.attrgetter(*(field.attname for field in fields))
+    _write(connection, model, fields, _prepared_rows(map(values, records), _preparers(fields, connection)))
     return records
+
+
+def insert_rows(model, names, rows):
+    """Insert ``rows`` (tuples of values for the fields ``names``) into ``model``'s table, ids from its default.
+
+    For link rows nobody needs as instances afterwards (an import's job
+    records): no model instance is built for them.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [model._meta.get_field(name) for name in names]
+    _write(connection, model, fields, _prepared_rows(rows, _preparers(fields, connection)))

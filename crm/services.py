@@ -4,7 +4,7 @@ Each writes its change history (crm.history) in the same transaction as the chan
 """
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -119,26 +119,31 @@ class RecordValidator:
     def __init__(self, model):
         self.fields = [field for field in model._meta.concrete_fields if not field.is_relation and not field.generated]
         self.accepted = {field.attname: {} for field in self.fields}
+        # What validate() needs of each field, looked up once rather than once per record.
+        self.checks = [
+            (field.attname, field.name, field.blank, field.empty_values, self.accepted[field.attname], field.clean)
+            for field in self.fields
+        ]
 
     def validate(self, record):
         errors = {}
-        for field in self.fields:
-            raw = getattr(record, field.attname)
-            if field.blank and raw in field.empty_values:
+        limit = self.CACHE_LIMIT
+        for attname, name, blank, empty_values, accepted, clean in self.checks:
+            raw = getattr(record, attname)
+            if blank and raw in empty_values:
                 continue
-            accepted = self.accepted[field.attname]
             try:
-                setattr(record, field.attname, accepted[raw])
+                setattr(record, attname, accepted[raw])
                 continue
             except (KeyError, TypeError):
                 pass
             try:
-                cleaned = field.clean(raw, record)
+                cleaned = clean(raw, record)
             except ValidationError as error:
-                errors[field.name] = error.error_list
+                errors[name] = error.error_list
                 continue
-            setattr(record, field.attname, cleaned)
-            if len(accepted) < self.CACHE_LIMIT:
+            setattr(record, attname, cleaned)
+            if len(accepted) < limit:
                 try:
                     accepted[raw] = cleaned
                 except TypeError:
@@ -158,6 +163,32 @@ def _stamp(record, actor):
         if getattr(record, "owner_id", None) is None:
             record.owner = actor
     record.modified_by = actor
+
+
+def _new_record_stamper(model, actor):
+    """_stamp for new records of ``model``, setting the audit links as their descriptors would, less the checks."""
+    try:
+        links = [model._meta.get_field(name) for name in ("created_by", "modified_by", "owner")]
+    except FieldDoesNotExist:
+        links = None
+    if links is None or actor is None or actor.pk is None:
+        return lambda record: _stamp(record, actor)
+
+    database = router.db_for_write(model, instance=actor)
+
+    def stamp(record):
+        if record.pk is not None and not record._state.adding:
+            _stamp(record, actor)
+            return
+        if record._state.db is None:
+            record._state.db = database  # as the descriptor does when given a saved record
+        for field in links:
+            if field.name == "owner" and record.owner_id is not None:
+                continue
+            setattr(record, field.attname, actor.pk)
+            field.set_cached_value(record, actor)
+
+    return stamp
 
 
 def record_validate(record, *, actor, validator=None):
@@ -187,9 +218,10 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
     now = timezone.now()
     created, updated, errors = [], [], []
     fields = set()
+    stamp_new = _new_record_stamper(model, actor)
     for record in new:
         try:
-            _stamp(record, actor)
+            stamp_new(record)
             validator.validate(record)
         except ValidationError as error:
             errors.append((record, error))

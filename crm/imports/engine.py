@@ -18,6 +18,7 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models.base import ModelState
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from accounts.services import account_import_batch
 from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
-from crm.bulk import insert_records
+from crm.bulk import insert_records, insert_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue
 from crm.imports.readers import FileRefused, Table
@@ -35,7 +36,9 @@ from crm.imports.values import clean_text, normalize_label, parse_decimal, parse
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 2000
+# The job's link rows are written as plain tuples of these fields, with no model instance each.
+JOB_RECORD_FIELDS = ("job_id", "target", "object_id", "action", "previous", "written_at")
 
 
 @dataclass
@@ -134,6 +137,60 @@ def _choice_lookup(model, name, extra=None):
 STATUS_ALIASES = {"activ": "active", "activa": "active", "inactiv": "inactive", "inactiva": "inactive"}
 
 
+PARSE_CACHE_LIMIT = 5000
+
+
+def _remembering(parse):
+    """``parse`` remembering what it returned for each distinct (hashable) cell value; errors are not remembered."""
+    results = {}
+
+    def remembered(raw):
+        key = (type(raw), raw)  # 1, 1.0 and True are equal keys but not the same cell
+        try:
+            return results[key]
+        except KeyError:
+            value = parse(raw)
+            if len(results) < PARSE_CACHE_LIMIT:
+                results[key] = value
+            return value
+        except TypeError:
+            return parse(raw)
+
+    return remembered
+
+
+class RecordFactory:
+    """Makes new unsaved records of one model exactly as ``model()`` does, without running Model.__init__ per row.
+
+    ``model()`` sets every field to its default; here that is done once, and
+    each new record starts as a copy of those values with its own state. When
+    a default is not an immutable value, or something listens to the model's
+    init signals, every record is made by ``model()`` itself.
+    """
+
+    IMMUTABLE = (str, int, float, bool, Decimal, type(None))
+
+    def __init__(self, model):
+        from django.db.models import signals
+
+        self.model = model
+        prototype = model()
+        self.defaults = {name: value for name, value in prototype.__dict__.items() if name != "_state"}
+        self.copy = not (
+            signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)
+            or not all(isinstance(value, self.IMMUTABLE) for value in self.defaults.values())
+        )
+
+    def __call__(self):
+        if not self.copy:
+            return self.model()
+        record = self.model.__new__(self.model)
+        record.__dict__.update(self.defaults)
+        record._state = ModelState()
+        return record
+
+
 class Importer:
     """Runs one import of a Table into accounts or contacts."""
 
@@ -159,6 +216,7 @@ class Importer:
         self._check_columns(columns)
         self.parsers = self._parsers()
         self.validators = {}
+        self.new_record = RecordFactory(self.model)
 
     @property
     def _single_transaction(self):
@@ -222,7 +280,7 @@ class Importer:
                 issues, records = self._contacts_batch(batch)
             self.outcome.issues.extend(issues)
             if self.job is not None:
-                insert_records(ImportJobRecord, records)
+                insert_rows(ImportJobRecord, JOB_RECORD_FIELDS, records)
                 if not self.keep_issues_in_memory:
                     self._save_issues(issues)
                     self._save_counts(processed=len(batch))
@@ -267,13 +325,18 @@ class Importer:
     # Parsing ---------------------------------------------------------------------------------
 
     def _parsers(self):
-        """One (cell index, field, parse function) per mapped column; plain text needs only clean_text."""
+        """One (cell index, field, parse function) per mapped column; plain text needs only clean_text.
+
+        Parsing a cell depends on its value alone, so for the other kinds
+        (numbers, choices, emails, addresses) the result for each distinct cell
+        value is remembered, up to PARSE_CACHE_LIMIT values per column.
+        """
         parsers = []
         for index, column in self.mapping.items():
             if column.kind in ("text", "user"):
                 parse = clean_text
             else:
-                parse = partial(self._parse_value, column)
+                parse = _remembering(partial(self._parse_value, column))
             parsers.append((index, column.key, parse))
         return parsers
 
@@ -442,7 +505,8 @@ class Importer:
                         issues.append(self._skip(row, column_key, _("No existing account matches this row.")))
                         continue
                     owner = self._resolve_owner(row, owners, None)
-                    record = Account(owner=owner or self.actor)
+                    record = self.new_record()
+                    record.owner = owner or self.actor
                     self._apply_new(record, row, self.ACCOUNT_FIELDS)
                     new.append((row, record))
                 else:
@@ -515,22 +579,13 @@ class Importer:
             for record in saved_changed:
                 written.add(record.pk)
             return issues, records
+        job_id, created, updated = self.job.pk, ImportAction.CREATED, ImportAction.UPDATED
         for record in saved_new:
             written.add(record.pk)
-            records.append(
-                ImportJobRecord(
-                    job=self.job, target=target, object_id=record.pk, action=ImportAction.CREATED,
-                    written_at=record.modified_at,
-                )
-            )
+            records.append((job_id, target, record.pk, created, None, record.modified_at))
         for record in saved_changed:
             written.add(record.pk)
-            records.append(
-                ImportJobRecord(
-                    job=self.job, target=target, object_id=record.pk, action=ImportAction.UPDATED,
-                    previous=previous_by_record[id(record)], written_at=record.modified_at,
-                )
-            )
+            records.append((job_id, target, record.pk, updated, previous_by_record[id(record)], record.modified_at))
         return issues, records
 
     # Contacts --------------------------------------------------------------------------------
@@ -555,12 +610,14 @@ class Importer:
         numbers = {value for kind, value in refs if kind == "account_number"}
         names = {value for kind, value in refs if kind == "company_name"}
         by_number, by_name = {}, defaultdict(list)
+        # A contact needs of its account only the id; the name and number go into error messages.
+        accounts = Account.objects.only("pk", "name", "account_number")
         if numbers:
-            numbered = Account.objects.exclude(account_number="").annotate(number_upper=Upper("account_number"))
+            numbered = accounts.exclude(account_number="").annotate(number_upper=Upper("account_number"))
             for account in numbered.filter(number_upper__in=numbers):
                 by_number[account.number_upper] = account
         if names:
-            for account in Account.objects.filter(name__in=names):
+            for account in accounts.filter(name__in=names):
                 by_name[account.name].append(account)
         found, errors, missing = {}, {}, {}
         for ref in refs:
@@ -608,12 +665,9 @@ class Importer:
                 found[ref] = record
                 self.accounts_written.add(record.pk)
         self.outcome.accounts_created += len(saved)
+        job_id = self.job.pk if self.job is not None else None
         self._extra_records = [
-            ImportJobRecord(
-                job=self.job, target="accounts", object_id=record.pk, action=ImportAction.CREATED,
-                written_at=record.modified_at,
-            )
-            for record in saved
+            (job_id, "accounts", record.pk, ImportAction.CREATED, None, record.modified_at) for record in saved
         ]
 
     def _contact_key(self, data, account_id):
@@ -689,7 +743,9 @@ class Importer:
                         issues.append(self._skip(row, column_key, _("No existing contact matches this row.")))
                         continue
                     owner = self._resolve_owner(row, owners, None)
-                    record = Contact(owner=owner or self.actor, account=account)
+                    record = self.new_record()
+                    record.owner = owner or self.actor
+                    record.account = account
                     self._apply_new(record, row, self.CONTACT_FIELDS)
                     new.append((row, record))
                     continue

@@ -209,3 +209,40 @@ def test_job_records_link_every_written_record_and_counts_are_kept(importer):
     links = {(link.object_id, link.action) for link in ImportJobRecord.objects.filter(job=job)}
     assert (existing.pk, "updated") in links
     assert ImportJobRecord.objects.get(job=job, object_id=existing.pk).previous == {"city": "Pitești"}
+
+
+@pytest.mark.parametrize("model", [Account, Contact])
+def test_new_records_made_without_the_constructor_equal_the_constructors_own(model):
+    from crm.imports.engine import RecordFactory
+
+    factory = RecordFactory(model)
+    first, second = factory(), factory()
+    made = model()
+    assert factory.copy
+    assert {k: v for k, v in first.__dict__.items() if k != "_state"} == {
+        k: v for k, v in made.__dict__.items() if k != "_state"
+    }
+    assert first._state.adding and first._state.db is None
+    assert first._state is not second._state
+    first.city = "Sibiu"
+    assert second.city == ""
+
+
+def test_new_records_are_made_by_the_constructor_while_something_listens_to_init():
+    from django.db.models.signals import post_init
+
+    from crm.imports.engine import RecordFactory
+
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Account)
+    try:
+        factory = RecordFactory(Account)
+        record = factory()
+    finally:
+        post_init.disconnect(listener, sender=Account)
+    assert not factory.copy
+    assert seen[-1] is record

@@ -59,3 +59,14 @@ def test_labels_fold_case_spaces_punctuation_and_diacritics():
 
 def test_url_gets_a_scheme_as_the_forms_add_it():
     assert parse_url("dacia.ro") == "https://dacia.ro" and parse_url("http://x.ro") == "http://x.ro"
+
+
+def test_remembered_parsing_tells_equal_cells_of_different_types_apart():
+    from crm.imports.engine import _remembering
+
+    parse = _remembering(parse_decimal)
+    assert str(parse(1)) == "1"
+    assert str(parse(1.0)) == "1.0"
+    with pytest.raises(ValidationError):
+        parse(True)  # a TRUE cell is not a number, although True == 1
+    assert parse("1,5") == parse("1,5") == Decimal("1.5")
