@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The URL of an import job's page, once the import app provides it (see import_job_url).
 IMPORT_JOB_URL_NAME = "imports:detail"
@@ -26,11 +27,12 @@ class Via(models.TextChoices):
 
 
 class ChangeKind(models.TextChoices):
-    CREATED = "created", _("Created")
-    UPDATED = "updated", _("Updated")
-    DELETED = "deleted", _("Deleted")
-    DEACTIVATED = "deactivated", _("Deactivated")
-    ACTIVATED = "activated", _("Activated")
+    # A context, so that Romanian can name the change ("Creare") apart from an import's count ("Create").
+    CREATED = "created", pgettext_lazy("kind of change", "Created")
+    UPDATED = "updated", pgettext_lazy("kind of change", "Updated")
+    DELETED = "deleted", pgettext_lazy("kind of change", "Deleted")
+    DEACTIVATED = "deactivated", pgettext_lazy("kind of change", "Deactivated")
+    ACTIVATED = "activated", pgettext_lazy("kind of change", "Activated")
     OWNER_CHANGED = "owner_changed", _("Owner changed")
     CONTACT_ATTACHED = "contact_attached", _("Contact attached")
     CONTACT_DETACHED = "contact_detached", _("Contact detached")

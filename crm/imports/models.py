@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportTarget(models.TextChoices):
@@ -18,11 +19,12 @@ class ImportMode(models.TextChoices):
 
 
 class ImportState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    COMPLETED = "completed", _("Completed")
-    FAILED = "failed", _("Failed")
-    UNDONE = "undone", _("Undone")
+    # Contexts: in Romanian a job's state agrees with "lucrare" (feminine singular), a count does not.
+    QUEUED = "queued", pgettext_lazy("import job", "Queued")
+    RUNNING = "running", pgettext_lazy("import job", "Running")
+    COMPLETED = "completed", pgettext_lazy("import job", "Completed")
+    FAILED = "failed", pgettext_lazy("import job", "Failed")
+    UNDONE = "undone", pgettext_lazy("import job", "Undone")
 
 
 class ImportSource(models.TextChoices):

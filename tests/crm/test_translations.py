@@ -83,3 +83,18 @@ def test_the_language_switcher_changes_the_language(client, salesperson):
     assert "Conturi" in client.get(reverse("accounts:list")).text
     client.post(reverse("set_language"), {"language": "en", "next": reverse("accounts:list")})
     assert "Accounts" in client.get(reverse("accounts:list")).text
+
+
+def test_same_english_word_agrees_in_romanian_by_context():
+    from django.utils import translation
+
+    from crm.history.models import ChangeKind
+    from crm.imports.models import ImportState
+    from invoices.models import InvoiceState
+
+    with translation.override("ro"):
+        assert str(ChangeKind.CREATED.label) == "Creare"
+        assert str(ImportState.FAILED.label) == "Eșuată"
+        assert translation.gettext("Failed") == "Eșuate"
+        assert str(InvoiceState.ACTIVE.label) == "Activă"
+        assert translation.gettext("Active") == "Activ"
