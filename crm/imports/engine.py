@@ -29,6 +29,8 @@ from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
 from crm.bulk import insert_records, insert_rows
+from crm.history.models import ChangeEvent
+from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue
 from crm.imports.readers import FileRefused, Table
@@ -217,6 +219,7 @@ class Importer:
         self.parsers = self._parsers()
         self.validators = {}
         self.new_record = RecordFactory(self.model)
+        self.history_rows = []
 
     @property
     def _single_transaction(self):
@@ -281,6 +284,9 @@ class Importer:
             self.outcome.issues.extend(issues)
             if self.job is not None:
                 insert_rows(ImportJobRecord, JOB_RECORD_FIELDS, records)
+                # The change history, in the same transaction: one row per record, one timeline entry per job.
+                insert_rows(ChangeEvent, IMPORT_EVENT_FIELDS, self.history_rows)
+                self.history_rows = []
                 if not self.keep_issues_in_memory:
                     self._save_issues(issues)
                     self._save_counts(processed=len(batch))
@@ -580,6 +586,15 @@ class Importer:
                 written.add(record.pk)
             return issues, records
         job_id, created, updated = self.job.pk, ImportAction.CREATED, ImportAction.UPDATED
+        self.history_rows.extend(
+            import_change_rows(
+                created=saved_new,
+                changed=[(record, previous_by_record[id(record)]) for record in saved_changed],
+                actor=self.actor,
+                job_id=job_id,
+                occurred_at=timezone.now(),
+            )
+        )
         for record in saved_new:
             written.add(record.pk)
             records.append((job_id, target, record.pk, created, None, record.modified_at))
