@@ -9,8 +9,8 @@ urlpatterns = [
     path("new/", views.invoice_create, name="create"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/edit/", views.invoice_edit, name="edit"),
-    path("<int:pk>/delete/", views.invoice_delete, name="delete"),
+    path("<int:pk>/delete/", views.InvoiceDeleteView.as_view(), name="delete"),
     path("<int:pk>/mark-paid/", views.invoice_mark_paid, name="mark_paid"),
     path("<int:pk>/cancel/", views.invoice_cancel, name="cancel"),
-    path("<int:pk>/reassign/", views.invoice_reassign, name="reassign"),
+    path("<int:pk>/reassign/", views.InvoiceReassignView.as_view(), name="reassign"),
 ]

@@ -9,8 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.record_forms import ReassignForm
-from crm.record_views import add_service_error
+from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error
 from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices import services
@@ -186,32 +185,21 @@ def invoice_cancel(request, pk):
     return redirect(invoice)
 
 
-def invoice_reassign(request, pk):
+class InvoiceReassignView(RecordReassignView):
     """Give the invoice to another owner."""
-    invoice = invoice_get(user=request.user, pk=pk)
-    permissions.require(permissions.can_reassign(request.user, invoice), _("You can reassign only records you own."))
-    form = ReassignForm(request.POST or None, initial={"owner": invoice.owner_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invoice_reassign(invoice=invoice, owner=form.cleaned_data["owner"], actor=request.user)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Invoice reassigned."))
-            return redirect(invoice)
-    return render(request, "invoices/invoice_reassign.html", {"form": form, "invoice": invoice})
+
+    selector = invoice_get
+
+    def reassign(self, record, owner):
+        services.invoice_reassign(invoice=record, owner=owner, actor=self.request.user)
 
 
-def invoice_delete(request, pk):
+class InvoiceDeleteView(RecordDeleteView):
     """Ask, then delete the invoice and its line items."""
-    invoice = invoice_get(user=request.user, pk=pk)
-    permissions.require(permissions.can_delete(request.user, invoice), _("You can delete only records you own."))
-    if request.method == "POST":
-        try:
-            services.invoice_delete(invoice=invoice, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(invoice)
-        messages.success(request, _("Invoice %(number)s deleted.") % {"number": invoice.invoice_number})
-        return redirect("invoices:list")
-    return render(request, "invoices/invoice_confirm_delete.html", {"invoice": invoice})
+
+    selector = invoice_get
+    list_url_name = "invoices:list"
+    template_name = "invoices/invoice_confirm_delete.html"
+
+    def delete(self, record):
+        services.invoice_delete(invoice=record, actor=self.request.user)

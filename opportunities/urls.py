@@ -9,9 +9,9 @@ urlpatterns = [
     path("new/", views.opportunity_create, name="create"),
     path("<int:pk>/", views.opportunity_detail, name="detail"),
     path("<int:pk>/edit/", views.opportunity_edit, name="edit"),
-    path("<int:pk>/delete/", views.opportunity_delete, name="delete"),
+    path("<int:pk>/delete/", views.OpportunityDeleteView.as_view(), name="delete"),
     path("<int:pk>/close-as-won/", views.opportunity_close_won, name="close_won"),
     path("<int:pk>/close-as-lost/", views.opportunity_close_lost, name="close_lost"),
     path("<int:pk>/reopen/", views.opportunity_reopen, name="reopen"),
-    path("<int:pk>/reassign/", views.opportunity_reassign, name="reassign"),
+    path("<int:pk>/reassign/", views.OpportunityReassignView.as_view(), name="reassign"),
 ]

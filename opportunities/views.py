@@ -9,8 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.record_forms import ReassignForm
-from crm.record_views import add_service_error
+from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error
 from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices.models import Invoice
@@ -205,36 +204,21 @@ def opportunity_reopen(request, pk):
     return redirect(opportunity)
 
 
-def opportunity_reassign(request, pk):
+class OpportunityReassignView(RecordReassignView):
     """Give the opportunity to another owner."""
-    opportunity = opportunity_get(user=request.user, pk=pk)
-    permissions.require(
-        permissions.can_reassign(request.user, opportunity), _("You can reassign only records you own.")
-    )
-    form = ReassignForm(request.POST or None, initial={"owner": opportunity.owner_id})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.opportunity_reassign(opportunity=opportunity, owner=form.cleaned_data["owner"], actor=request.user)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Opportunity reassigned."))
-            return redirect(opportunity)
-    return render(request, "opportunities/opportunity_reassign.html", {"form": form, "opportunity": opportunity})
+
+    selector = opportunity_get
+
+    def reassign(self, record, owner):
+        services.opportunity_reassign(opportunity=record, owner=owner, actor=self.request.user)
 
 
-def opportunity_delete(request, pk):
+class OpportunityDeleteView(RecordDeleteView):
     """Ask, then delete the opportunity; refused while invoices refer to it."""
-    opportunity = opportunity_get(user=request.user, pk=pk)
-    permissions.require(
-        permissions.can_delete(request.user, opportunity), _("You can delete only records you own.")
-    )
-    if request.method == "POST":
-        try:
-            services.opportunity_delete(opportunity=opportunity, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(opportunity)
-        messages.success(request, _("Opportunity “%(topic)s” deleted.") % {"topic": opportunity.topic})
-        return redirect("opportunities:list")
-    return render(request, "opportunities/opportunity_confirm_delete.html", {"opportunity": opportunity})
+
+    selector = opportunity_get
+    list_url_name = "opportunities:list"
+    template_name = "opportunities/opportunity_confirm_delete.html"
+
+    def delete(self, record):
+        services.opportunity_delete(opportunity=record, actor=self.request.user)
