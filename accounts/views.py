@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import CreateView, TemplateView, UpdateView
 
@@ -23,6 +24,7 @@ from crm.record_views import (
     RecordSetStatusView,
     add_service_error,
     error_text,
+    form_data,
 )
 from crm.views import RecordListView
 from invoices.models import Invoice
@@ -36,15 +38,8 @@ class AccountListView(RecordListView):
     filterset_class = AccountFilter
     selector = selectors.account_list
     template_name = "accounts/account_list.html"
+    title = gettext_lazy("Accounts")
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            title=_("Accounts"), can_add=permissions.can_add(self.request.user, Account), **kwargs
-        )
-
-
-def _fields(form):
-    return {name: form.cleaned_data[name] for name in form.fields}
 
 
 class AccountFormMixin:
@@ -62,7 +57,7 @@ class AccountCreateView(AccountFormMixin, CreateView):
 
     def form_valid(self, form):
         try:
-            self.object = services.account_create(actor=self.request.user, **_fields(form))
+            self.object = services.account_create(actor=self.request.user, **form_data(form))
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
@@ -80,7 +75,7 @@ class AccountUpdateView(AccountFormMixin, UpdateView):
         # The form has already written its values onto self.object; the service gets the record as stored.
         stored = selectors.account_get(user=self.request.user, pk=self.object.pk)
         try:
-            self.object = services.account_update(account=stored, actor=self.request.user, **_fields(form))
+            self.object = services.account_update(account=stored, actor=self.request.user, **form_data(form))
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)

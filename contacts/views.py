@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from contacts import selectors, services
@@ -17,6 +18,7 @@ from crm.record_views import (
     RecordReassignView,
     RecordSetStatusView,
     add_service_error,
+    form_data,
     safe_next_url,
 )
 from crm.views import RecordListView
@@ -29,15 +31,8 @@ class ContactListView(RecordListView):
     filterset_class = ContactFilter
     selector = selectors.contact_list
     template_name = "contacts/contact_list.html"
+    title = gettext_lazy("Contacts")
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            title=_("Contacts"), can_add=permissions.can_add(self.request.user, Contact), **kwargs
-        )
-
-
-def _fields(form):
-    return {name: form.cleaned_data[name] for name in form.fields}
 
 
 class ContactFormMixin:
@@ -71,7 +66,7 @@ class ContactCreateView(ContactFormMixin, CreateView):
 
     def form_valid(self, form):
         try:
-            self.object = services.contact_create(actor=self.request.user, **_fields(form))
+            self.object = services.contact_create(actor=self.request.user, **form_data(form))
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
@@ -89,7 +84,7 @@ class ContactUpdateView(ContactFormMixin, UpdateView):
         # to apply the one-account rule.
         stored = selectors.contact_get(user=self.request.user, pk=self.object.pk)
         try:
-            self.object = services.contact_update(contact=stored, actor=self.request.user, **_fields(form))
+            self.object = services.contact_update(contact=stored, actor=self.request.user, **form_data(form))
         except ValidationError as error:
             add_service_error(form, error, field="account")
             return self.form_invalid(form)

@@ -32,6 +32,11 @@ def add_service_error(form, error: ValidationError, *, field=None):
         form.add_error(field if field in form.fields else None, ValidationError(error.error_list))
 
 
+def form_data(form) -> dict:
+    """The form's cleaned values by field name, to hand to a service as keyword arguments."""
+    return {name: form.cleaned_data[name] for name in form.fields}
+
+
 def error_text(error: ValidationError) -> str:
     """One readable sentence from a service's ValidationError, for a message."""
     return " ".join(error.messages)

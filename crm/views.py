@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from crm import permissions
 from crm.db_router import replica_reads
 from crm.pagination import BoundedPaginator
 
@@ -49,6 +50,7 @@ class RecordListView(SingleTableMixin, FilterView):
     """
 
     selector = None
+    title = None
     template_name = "includes/record_list.html"
     # Partials are looked up in the template that defines them, not in templates extending it.
     partial_template_name = "includes/record_list.html#results"
@@ -70,6 +72,12 @@ class RecordListView(SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        context["can_add"] = permissions.can_add(self.request.user, self.filterset_class._meta.model)
+        return context
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_list
@@ -27,13 +28,12 @@ class InvoiceListView(RecordListView):
     table_class = InvoiceTable
     filterset_class = InvoiceFilter
     template_name = "invoices/invoice_list.html"
+    title = gettext_lazy("Invoices")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["title"] = _("Invoices")
         context["customer"] = customer = narrowed_customer(self.request, context["filter"])
         context["customer_param"] = customer._meta.model_name if customer else None
-        context["can_add"] = permissions.can_add(self.request.user, Invoice)
         return context
 
 

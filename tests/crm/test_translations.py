@@ -80,7 +80,8 @@ def test_the_language_switcher_changes_the_language(client, salesperson):
     client.force_login(salesperson)
     response = client.post(reverse("set_language"), {"language": "ro", "next": reverse("accounts:list")})
     assert response.status_code == 302
-    assert "Conturi" in client.get(reverse("accounts:list")).text
+    assert "<h1>Conturi</h1>" in client.get(reverse("accounts:list")).text
+    assert "<h1>Facturi</h1>" in client.get(reverse("invoices:list")).text
     client.post(reverse("set_language"), {"language": "en", "next": reverse("accounts:list")})
     assert "Accounts" in client.get(reverse("accounts:list")).text
 
