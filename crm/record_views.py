@@ -42,6 +42,18 @@ def error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def record_action(request, record, action, success_message):
+    """Run a workflow ``action()`` on a record the user may change; its refusal or success comes back as a message."""
+    permissions.require(permissions.can_change(request.user, record))
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, success_message)
+    return redirect(record)
+
+
 def safe_next_url(request, default):
     """The ``next`` URL of the request when it points to this site, else ``default``."""
     return safe_next(request, request.POST.get("next") or request.GET.get("next")) or default

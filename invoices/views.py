@@ -10,9 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error
+from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error, record_action
 from crm.redirects import query_pk, safe_next
-from crm.views import RecordListView
 from invoices import services
 from invoices.filters import InvoiceFilter
 from invoices.forms import InvoiceForm, MarkPaidForm, line_formset
@@ -20,21 +19,15 @@ from invoices.models import Invoice, InvoiceState
 from invoices.selectors import invoice_get, invoice_list
 from invoices.tables import InvoiceTable
 from opportunities.selectors import opportunity_list
-from opportunities.views import narrowed_customer
+from opportunities.views import CustomerNarrowedListView
 
 
-class InvoiceListView(RecordListView):
+class InvoiceListView(CustomerNarrowedListView):
     selector = invoice_list
     table_class = InvoiceTable
     filterset_class = InvoiceFilter
     template_name = "invoices/invoice_list.html"
     title = gettext_lazy("Invoices")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["customer"] = customer = narrowed_customer(self.request, context["filter"])
-        context["customer_param"] = customer._meta.model_name if customer else None
-        return context
 
 
 def _prefill(request):
@@ -175,14 +168,12 @@ def invoice_mark_paid(request, pk):
 def invoice_cancel(request, pk):
     """Cancel the active invoice."""
     invoice = invoice_get(user=request.user, pk=pk)
-    permissions.require(permissions.can_change(request.user, invoice))
-    try:
-        services.invoice_cancel(invoice=invoice, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Invoice canceled."))
-    return redirect(invoice)
+    return record_action(
+        request,
+        invoice,
+        lambda: services.invoice_cancel(invoice=invoice, actor=request.user),
+        _("Invoice canceled."),
+    )
 
 
 class InvoiceReassignView(RecordReassignView):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error
+from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error, record_action
 from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices.models import Invoice
@@ -33,18 +33,22 @@ def narrowed_customer(request, filterset):
     return None
 
 
-class OpportunityListView(RecordListView):
-    selector = opportunity_list
-    table_class = OpportunityTable
-    filterset_class = OpportunityFilter
-    template_name = "opportunities/opportunity_list.html"
-    title = gettext_lazy("Opportunities")
+class CustomerNarrowedListView(RecordListView):
+    """A list that ?account= or ?contact= narrows to one customer, and says which."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["customer"] = customer = narrowed_customer(self.request, context["filter"])
         context["customer_param"] = customer._meta.model_name if customer else None
         return context
+
+
+class OpportunityListView(CustomerNarrowedListView):
+    selector = opportunity_list
+    table_class = OpportunityTable
+    filterset_class = OpportunityFilter
+    template_name = "opportunities/opportunity_list.html"
+    title = gettext_lazy("Opportunities")
 
 
 def _prefill(request):
@@ -194,14 +198,12 @@ def opportunity_close_lost(request, pk):
 def opportunity_reopen(request, pk):
     """Reopen a won or lost opportunity."""
     opportunity = opportunity_get(user=request.user, pk=pk)
-    permissions.require(permissions.can_change(request.user, opportunity))
-    try:
-        services.opportunity_reopen(opportunity=opportunity, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Opportunity reopened."))
-    return redirect(opportunity)
+    return record_action(
+        request,
+        opportunity,
+        lambda: services.opportunity_reopen(opportunity=opportunity, actor=request.user),
+        _("Opportunity reopened."),
+    )
 
 
 class OpportunityReassignView(RecordReassignView):

@@ -534,13 +534,7 @@ class Importer:
                     changed.append((row, existing, previous))
             except ValidationError as error:
                 issues.append(self._validation_issue(row, error))
-        saved_new, saved_changed, errors = account_import_batch(
-            new=[record for _row, record in new],
-            changed=[(record, set(previous)) for _row, record, previous in changed],
-            actor=self.actor,
-            validator=self._validator(Account),
-        )
-        service_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "accounts")
+        service_issues, records = self._save_batch(account_import_batch, Account, new, changed, "accounts")
         return issues + service_issues, records
 
     def _existing_accounts(self, numbers, names):
@@ -567,6 +561,16 @@ class Importer:
         from django.db import connection
 
         return connection.features.has_select_for_update_of
+
+    def _save_batch(self, service, model, new, changed, target):
+        """Save the batch's new and changed records through the area's import service, then collect the outcome."""
+        saved_new, saved_changed, errors = service(
+            new=[record for _row, record in new],
+            changed=[(record, set(previous)) for _row, record, previous in changed],
+            actor=self.actor,
+            validator=self._validator(model),
+        )
+        return self._collect(new, changed, saved_new, saved_changed, errors, target)
 
     def _collect(self, new, changed, saved_new, saved_changed, errors, target):
         """Count what the service saved, turn its validation errors into row issues, link records to the job."""
@@ -786,13 +790,7 @@ class Importer:
                 changed.append((row, existing, previous))
             except ValidationError as error:
                 issues.append(self._validation_issue(row, error))
-        saved_new, saved_changed, errors = contact_import_batch(
-            new=[record for _row, record in new],
-            changed=[(record, set(previous)) for _row, record, previous in changed],
-            actor=self.actor,
-            validator=self._validator(Contact),
-        )
-        service_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "contacts")
+        service_issues, records = self._save_batch(contact_import_batch, Contact, new, changed, "contacts")
         return issues + service_issues, self._extra_records + records
 
 
