@@ -75,16 +75,19 @@ def account_delete(*, account: Account, actor) -> None:
     record_delete(record=account, actor=actor)
 
 
-def account_import_batch(*, new: list[Account], changed: list, actor, validator=None):
+def account_import_batch(*, new: list[Account], changed: list, actor, validator=None, numbers_checked=False):
     """Validate and save a batch of imported accounts in bulk, as the forms would one by one.
 
     The caller (the import) holds the transaction and has matched existing
     accounts; account numbers are checked here against the database in one
-    query. Returns (created, updated, [(account, ValidationError)]).
+    query, unless ``numbers_checked`` says the caller has just looked the new
+    accounts' numbers up in this transaction and found none of them. Either
+    way the unique index on the number is the last word. Returns (created,
+    updated, [(account, ValidationError)]).
     """
     errors = []
     numbers = {account.account_number.strip().upper(): account for account in new if account.account_number.strip()}
-    if numbers:
+    if numbers and not numbers_checked:
         taken = set(
             Account.objects.exclude(account_number="")
             .annotate(number_upper=Upper("account_number"))

@@ -10,6 +10,8 @@ running the same file again matches what they wrote instead of duplicating it.
 
 import datetime
 import logging
+import queue
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +22,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models.base import ModelState
 from django.db.models.functions import Lower, Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -193,6 +195,71 @@ class RecordFactory:
         return record
 
 
+class ParsedBatches:
+    """The table's rows, parsed and cut into batches by a second thread while this one writes the previous batch.
+
+    Parsing (reading the file, cleaning and converting each cell) touches no
+    database. Writing a batch is mostly waiting for PostgreSQL, and while a
+    thread waits on the database the interpreter is free, so the next batch is
+    parsed in that time instead of after it. At most ``ahead`` parsed batches
+    wait, so memory stays flat; an error reading the file is raised here, in
+    file order, after the batches before it.
+    """
+
+    _END = object()
+
+    def __init__(self, rows, parse, size, ahead=2):
+        self._queue = queue.Queue(maxsize=ahead)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce,
+            args=(rows, parse, size, translation.get_language()),
+            name="import-parser",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _produce(self, rows, parse, size, language):
+        try:
+            # Messages are in the importer's language, which is per thread.
+            with translation.override(language):
+                batch = []
+                for number, cells in rows:
+                    batch.append(parse(number, cells))
+                    if len(batch) >= size:
+                        if not self._put(batch):
+                            return
+                        batch = []
+                if batch and not self._put(batch):
+                    return
+            self._put(self._END)
+        except BaseException as error:  # handed to the importing thread, which raises it
+            self._put(error)
+
+    def _put(self, item):
+        while not self._stopped.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self):
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def stop(self):
+        """Stop parsing (when the import ends early) and wait for the thread, so the file can be closed."""
+        self._stopped.set()
+        self._thread.join()
+
+
 class Importer:
     """Runs one import of a Table into accounts or contacts."""
 
@@ -265,14 +332,12 @@ class Importer:
         return self.outcome
 
     def _run_batches(self):
-        batch = []
-        for number, cells in self.table.rows:
-            batch.append(self._parse(number, cells))
-            if len(batch) >= self.options.batch_size:
+        batches = ParsedBatches(self.table.rows, self._parse, self.options.batch_size)
+        try:
+            for batch in batches:
                 self._run_batch(batch)
-                batch = []
-        if batch:
-            self._run_batch(batch)
+        finally:
+            batches.stop()
 
     def _run_batch(self, batch):
         issues_before = len(self.outcome.issues)
@@ -405,7 +470,8 @@ class Importer:
             header = self.header_of.get(name, "" if name == NON_FIELD_ERRORS else name)
             if header:
                 columns.append(header)
-            messages.append((f"{header}: " if header else "") + " ".join(field_messages))
+            # The model's clean() may repeat a field check's message (a name of spaces is blank twice over).
+            messages.append((f"{header}: " if header else "") + " ".join(dict.fromkeys(field_messages)))
         return RowIssue(row.number, "; ".join(columns), " ".join(messages), row.cells)
 
     def _owners(self, batch):
@@ -534,7 +600,9 @@ class Importer:
                     changed.append((row, existing, previous))
             except ValidationError as error:
                 issues.append(self._validation_issue(row, error))
-        service_issues, records = self._save_batch(account_import_batch, Account, new, changed, "accounts")
+        # Every new account's number was looked up by _existing_accounts in this transaction and not found.
+        service = partial(account_import_batch, numbers_checked=True)
+        service_issues, records = self._save_batch(service, Account, new, changed, "accounts")
         return issues + service_issues, records
 
     def _existing_accounts(self, numbers, names):
