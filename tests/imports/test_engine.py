@@ -246,3 +246,54 @@ def test_new_records_are_made_by_the_constructor_while_something_listens_to_init
         post_init.disconnect(listener, sender=Account)
     assert not factory.copy
     assert seen[-1] is record
+
+
+def test_row_errors_found_while_parsing_ahead_are_in_the_importers_language(importer):
+    # The next batch is parsed by a second thread; its messages must be in the language of the import.
+    from django.utils import translation
+
+    data = csv_bytes([["Account Name", "Annual Revenue"], ["Unu SRL", "zece"], ["Doi SRL", "unsprezece"]])
+    with translation.override("ro"):
+        outcome = do_import(data, actor=importer, batch_size=1)
+    with translation.override("ro"):
+        message = translation.gettext("“%(value)s” is not a number.")
+    expected = [message % {"value": value} for value in ("zece", "unsprezece")]
+    assert "is not a number" not in expected[0]
+    assert [issue.message for issue in outcome.issues] == [f"Annual Revenue: {text}" for text in expected]
+
+
+def test_parsed_batches_come_in_file_order_then_the_reading_error_in_its_place():
+    from crm.imports.engine import ParsedBatches
+    from crm.imports.readers import FileRefused
+
+    def rows():
+        for number in range(2, 7):
+            yield number, [f"Firma {number}"]
+        raise FileRefused("The file has more than 5 rows.")
+
+    batches = ParsedBatches(rows(), lambda number, cells: (number, cells[0]), 2)
+    received = []
+    with pytest.raises(FileRefused, match="more than 5 rows"):
+        for batch in batches:
+            received.append([number for number, _name in batch])
+    batches.stop()
+    # The whole batches read before the error come first; the row after them is not handed on half a batch.
+    assert received == [[2, 3], [4, 5]]
+
+
+def test_parsed_batches_stop_reading_when_the_import_stops_early():
+    from crm.imports.engine import ParsedBatches
+
+    read = []
+
+    def rows():
+        for number in range(2, 100_000):
+            read.append(number)
+            yield number, []
+
+    batches = ParsedBatches(rows(), lambda number, cells: number, 10, ahead=1)
+    first = next(iter(batches))
+    batches.stop()
+    assert first == list(range(2, 12))
+    assert not batches._thread.is_alive()
+    assert len(read) <= 40  # the batch handed on, one waiting, one being parsed: not the whole file
