@@ -7,12 +7,43 @@ or one executemany on SQLite; values other than text and whole numbers
 (decimals, dates, JSON) are prepared by their field's own get_db_prep_save. The caller holds the transaction.
 """
 
+import contextvars
 import csv
 import io
 import json
 import operator
+from contextlib import contextmanager
+from functools import partial
 
 from django.db import connections, models, router
+
+_deferred_writes = contextvars.ContextVar("crm_bulk_deferred_writes", default=None)
+
+
+@contextmanager
+def deferred_writes():
+    """Within this block the writes of insert_records, insert_rows and defer_or_run are kept, not run.
+
+    Ids are still taken (from the sequence, which no transaction holds back)
+    and values prepared now; the block yields the list of writes, functions of
+    no arguments that a caller runs later, in order, in one transaction, on
+    whichever connection that thread has (see crm.imports.engine.BatchWriter).
+    """
+    writes = []
+    token = _deferred_writes.set(writes)
+    try:
+        yield writes
+    finally:
+        _deferred_writes.reset(token)
+
+
+def defer_or_run(write):
+    """Run ``write()`` now, or keep it for later inside a deferred_writes() block."""
+    writes = _deferred_writes.get()
+    if writes is None:
+        write()
+    else:
+        writes.append(write)
 
 
 def _sequence_ids(connection, model, count):
@@ -106,7 +137,8 @@ def insert_records(model, records):
         record._state.adding = False
         record._state.db = using
     values = operator.attrgetter(*(field.attname for field in fields))
-    _write(connection, model, fields, _prepared_rows(map(values, records), _preparers(fields, connection)))
+    rows = _prepared_rows(map(values, records), _preparers(fields, connection))
+    defer_or_run(partial(_write_now, model, fields, rows))
     return records
 
 
@@ -120,4 +152,9 @@ def insert_rows(model, names, rows):
         return
     connection = connections[router.db_for_write(model)]
     fields = [model._meta.get_field(name) for name in names]
-    _write(connection, model, fields, _prepared_rows(rows, _preparers(fields, connection)))
+    defer_or_run(partial(_write_now, model, fields, _prepared_rows(rows, _preparers(fields, connection))))
+
+
+def _write_now(model, fields, rows):
+    """_write on the connection of the thread that runs it (a deferred write runs in another thread)."""
+    _write(connections[router.db_for_write(model)], model, fields, rows)

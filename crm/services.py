@@ -3,6 +3,8 @@
 Each writes its change history (crm.history) in the same transaction as the change.
 """
 
+from functools import partial
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import router, transaction
 from django.db.models import ProtectedError
@@ -315,7 +317,7 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
     New records are written with one multi-row insert (COPY on PostgreSQL), see
     crm.bulk.insert_records.
     """
-    from crm.bulk import insert_records
+    from crm.bulk import defer_or_run, insert_records
 
     validator = validator or RecordValidator(model)
     now = timezone.now()
@@ -344,5 +346,7 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
     if created:
         insert_records(model, created)
     if updated:
-        model.objects.bulk_update(updated, fields=sorted(fields | {"modified_at", "modified_by"}), batch_size=500)
+        # Runs now, or later in the import's writing thread (crm.bulk.deferred_writes).
+        names = sorted(fields | {"modified_at", "modified_by"})
+        defer_or_run(partial(model.objects.bulk_update, updated, fields=names, batch_size=500))
     return created, updated, errors

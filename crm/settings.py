@@ -258,6 +258,8 @@ CRM_IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UNCOMPRESS
 CRM_IMPORT_BACKGROUND_THRESHOLD = int(os.environ.get("CRM_IMPORT_BACKGROUND_THRESHOLD", 512 * 1024))
 # A running import that has not reported progress for this many seconds is marked failed.
 CRM_IMPORT_STALE_AFTER = int(os.environ.get("CRM_IMPORT_STALE_AFTER", 600))
+# On PostgreSQL a second connection writes each batch while the next is planned (crm.imports.engine.BatchWriter).
+CRM_IMPORT_WRITE_AHEAD = os.environ.get("CRM_IMPORT_WRITE_AHEAD", "1") != "0"
 
 LOGGING = {
     "version": 1,

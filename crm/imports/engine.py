@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import connection as default_connection
+from django.db import connections, transaction
 from django.db.models.base import ModelState
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone, translation
@@ -30,7 +32,7 @@ from accounts.services import account_import_batch
 from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
-from crm.bulk import insert_records, insert_rows
+from crm.bulk import defer_or_run, deferred_writes, insert_records, insert_rows
 from crm.history.models import ChangeEvent
 from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
@@ -260,6 +262,76 @@ class ParsedBatches:
         self._thread.join()
 
 
+class _NeedsLockedWrite(Exception):
+    """A batch planned ahead touches records that exist or are being written: it is written the locked way."""
+
+
+@dataclass
+class BatchKeys:
+    """What the rows of a batch can match on: account numbers (upper case) and names; contact emails and last names."""
+
+    numbers: frozenset = frozenset()
+    names: frozenset = frozenset()
+    emails: frozenset = frozenset()
+    last_names: frozenset = frozenset()
+
+
+class BatchWriter:
+    """Writes planned batches, one at a time and in file order, in a thread with its own database connection.
+
+    While it writes batch N (COPY, the job's links and history, the counts,
+    the commit: mostly PostgreSQL's work, on the other core), the importing
+    thread plans batch N+1: reads what exists, decides, validates. A batch is
+    planned this way only when none of its rows matches an existing record or
+    the batch being written (``pending``); any other batch waits for the writer
+    and is written the usual way, under row locks. Each batch is still one
+    transaction with its links, history, failed rows and counts; a write error
+    is raised in the importing thread and stops the import, as it would without
+    the writer.
+    """
+
+    def __init__(self):
+        self.pending = None
+        self._queue = queue.Queue(maxsize=1)
+        self._idle = threading.Event()
+        self._idle.set()
+        self._error = None
+        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        try:
+            while (writes := self._queue.get()) is not None:
+                try:
+                    if self._error is None:
+                        with transaction.atomic():
+                            for write in writes:
+                                write()
+                except BaseException as error:  # raised in the importing thread by wait()
+                    self._error = error
+                finally:
+                    self._idle.set()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def submit(self, writes, keys):
+        self.wait()
+        self.pending = keys
+        self._idle.clear()
+        self._queue.put(writes)
+
+    def wait(self):
+        """Wait until every submitted batch is committed; raise the error that stopped one."""
+        self._idle.wait()
+        self.pending = None
+        if self._error is not None:
+            raise self._error
+
+    def stop(self):
+        self._queue.put(None)
+        self._thread.join()
+
+
 class Importer:
     """Runs one import of a Table into accounts or contacts."""
 
@@ -287,6 +359,7 @@ class Importer:
         self.validators = {}
         self.new_record = RecordFactory(self.model)
         self.history_rows = []
+        self._ahead_of = None  # BatchKeys while a batch is planned ahead of the writer
 
     @property
     def _single_transaction(self):
@@ -333,11 +406,70 @@ class Importer:
 
     def _run_batches(self):
         batches = ParsedBatches(self.table.rows, self._parse, self.options.batch_size)
+        writer = BatchWriter() if self._can_write_ahead() else None
         try:
             for batch in batches:
+                if writer is not None:
+                    if self._run_batch_ahead(batch, writer):
+                        continue
+                    writer.wait()  # the batches before this one are committed first
                 self._run_batch(batch)
+            if writer is not None:
+                writer.wait()
         finally:
             batches.stop()
+            if writer is not None:
+                writer.stop()
+
+    def _can_write_ahead(self):
+        """Whether batches may be written by a BatchWriter: a recorded job, batch by batch, on PostgreSQL.
+
+        Not inside a caller's transaction (a second connection would not see
+        it), not for dry runs and all-or-nothing (one transaction), and not when
+        missing accounts are created on the way (a contact batch writes accounts
+        the next batch must find).
+        """
+        return (
+            getattr(settings, "CRM_IMPORT_WRITE_AHEAD", True)
+            and self.job is not None
+            and not self._single_transaction
+            and not self.options.create_missing_accounts
+            and default_connection.vendor == "postgresql"
+            and not default_connection.in_atomic_block
+        )
+
+    COUNTERS = ("created", "updated", "skipped", "failed", "accounts_created")
+
+    def _run_batch_ahead(self, batch, writer):
+        """Plan ``batch`` (read, decide, validate, take ids) and hand its writes to ``writer``; False if it cannot."""
+        counts = [getattr(self.outcome, name) for name in self.COUNTERS]
+        processed = self.job.processed_rows
+        self._ahead_of = writer.pending or BatchKeys()
+        try:
+            with deferred_writes() as writes:
+                self._run_batch(batch)
+        except _NeedsLockedWrite:
+            for name, value in zip(self.COUNTERS, counts, strict=True):
+                setattr(self.outcome, name, value)
+            self.job.processed_rows = processed
+            self.history_rows = []
+            return False
+        finally:
+            self._ahead_of = None
+        writer.submit(writes, self._batch_keys(batch))
+        return True
+
+    def _batch_keys(self, batch):
+        data = [row.data for row in batch]
+        if self.options.target == "accounts":
+            return BatchKeys(
+                numbers=frozenset(d["account_number"].upper() for d in data if d.get("account_number")),
+                names=frozenset(d["name"] for d in data if d.get("name")),
+            )
+        return BatchKeys(
+            emails=frozenset(d["email"].lower() for d in data if d.get("email")),
+            last_names=frozenset(d.get("last_name", "").casefold() for d in data),
+        )
 
     def _run_batch(self, batch):
         issues_before = len(self.outcome.issues)
@@ -384,13 +516,17 @@ class Importer:
         job.skipped_count = self.outcome.skipped
         job.failed_count = self.outcome.failed
         job.heartbeat_at = now
-        ImportJob.objects.filter(pk=job.pk).update(
-            processed_rows=job.processed_rows,
-            created_count=job.created_count,
-            updated_count=job.updated_count,
-            skipped_count=job.skipped_count,
-            failed_count=job.failed_count,
-            heartbeat_at=now,
+        # The values of now, written now or with the batch in the writing thread.
+        defer_or_run(
+            partial(
+                ImportJob.objects.filter(pk=job.pk).update,
+                processed_rows=job.processed_rows,
+                created_count=job.created_count,
+                updated_count=job.updated_count,
+                skipped_count=job.skipped_count,
+                failed_count=job.failed_count,
+                heartbeat_at=now,
+            )
         )
 
     # Parsing ---------------------------------------------------------------------------------
@@ -553,6 +689,8 @@ class Importer:
                 )
                 continue
             seen[key] = row.number
+            # A row without a number matches by name, also an account an earlier row of this batch numbered.
+            seen.setdefault(("name", row.data.get("name", "")), row.number)
             if key[0] == "account_number":
                 matches = [by_number[key[1]]] if key[1] in by_number else []
             else:
@@ -606,6 +744,9 @@ class Importer:
         return issues + service_issues, records
 
     def _existing_accounts(self, numbers, names):
+        ahead = self._ahead_of
+        if ahead is not None and (numbers & ahead.numbers or names & ahead.names):
+            raise _NeedsLockedWrite
         by_number, by_name = {}, defaultdict(list)
         queryset = Account.objects.select_for_update(of=("self",)) if self._can_lock() else Account.objects.all()
         if numbers:
@@ -616,6 +757,8 @@ class Importer:
         if names:
             for account in queryset.filter(name__in=names):
                 by_name[account.name].append(account)
+        if ahead is not None and (by_number or by_name):
+            raise _NeedsLockedWrite
         return by_number, by_name
 
     def _validator(self, model):
@@ -766,6 +909,9 @@ class Importer:
     def _existing_contacts(self, keys):
         emails = {key[1] for key in keys if key[0] == "email"}
         last_names = {key[2] for key in keys if key[0] == "name"}
+        ahead = self._ahead_of
+        if ahead is not None and (emails & ahead.emails or last_names & ahead.last_names):
+            raise _NeedsLockedWrite
         queryset = Contact.objects.select_related("account")
         if self._can_lock():
             queryset = queryset.select_for_update(of=("self",))
@@ -777,7 +923,10 @@ class Importer:
             for contact in queryset.annotate(last_lower=Lower("last_name")).filter(last_lower__in=last_names):
                 key = ("name", contact.first_name.casefold(), contact.last_name.casefold(), contact.account_id)
                 by_name[key].append(contact)
-        return by_email | by_name
+        found = by_email | by_name
+        if ahead is not None and any(key in found for key in keys):
+            raise _NeedsLockedWrite
+        return found
 
     def _contacts_batch(self, batch):
         self._extra_records = []

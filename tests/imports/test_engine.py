@@ -297,3 +297,10 @@ def test_parsed_batches_stop_reading_when_the_import_stops_early():
     assert first == list(range(2, 12))
     assert not batches._thread.is_alive()
     assert len(read) <= 40  # the batch handed on, one waiting, one being parsed: not the whole file
+
+
+def test_a_row_without_number_is_a_duplicate_of_a_numbered_row_of_the_same_name_earlier_in_the_batch(importer):
+    rows = [["Account Name", "Account Number"], ["Carpați SRL", "C-1"], ["Carpați SRL", ""], ["Carpați SRL", "C-2"]]
+    outcome = do_import(csv_bytes(rows), actor=importer)
+    assert [(issue.row_number, issue.message) for issue in outcome.issues] == [(3, "Duplicate of row 2 in this file.")]
+    assert sorted(Account.objects.values_list("account_number", flat=True)) == ["C-1", "C-2"]
