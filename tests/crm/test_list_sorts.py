@@ -11,7 +11,7 @@ from accounts.tables import AccountTable
 from contacts.tables import ContactTable
 from invoices.tables import InvoiceTable
 from opportunities.tables import OpportunityTable
-from tests.factories import ContactFactory, InvoiceFactory, OpportunityFactory
+from tests.factories import AccountFactory, ContactFactory, InvoiceFactory, OpportunityFactory
 
 # Per list: the sortable columns, and the ones that sort by a joined table or only group a
 # status the filter bar shows, which are not offered.
@@ -149,3 +149,24 @@ def test_the_sort_indexes_carry_the_owner_for_my_records(postgres):
 
 def test_every_sort_has_its_index_named():
     assert set(SORT_INDEXES) == set(SORTS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("parameter", "value", "index"),
+    [
+        ("industry", "accounting", "account_industry_name_idx"),
+        ("relationship_type", "customer", "account_relationship_type_name_idx"),
+    ],
+)
+def test_the_filtered_account_list_is_counted_and_read_from_its_index(
+    client, salesperson, postgres, parameter, value, index
+):
+    AccountFactory(owner=salesperson, **{parameter: value})
+    client.force_login(salesperson)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("accounts:list"), {parameter: value})
+    count, page = (query["sql"] for query in queries.captured_queries if f"{parameter}\" = '{value}'" in query["sql"])
+    assert f"using {index}" in explain(count), explain(count)
+    plan = explain(page)
+    assert f"using {index}" in plan and not re.search(r"(^|->  )(Incremental )?Sort ", plan, re.MULTILINE), plan
