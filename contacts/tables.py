@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
-from crm.tables import OwnerColumn, RecordTable
+from crm.tables import OwnerColumn, RecordTable, sorted_by
 
 
 class ContactTable(RecordTable):
@@ -10,14 +10,17 @@ class ContactTable(RecordTable):
         verbose_name=_("Name"),
         accessor="full_name",
         linkify=True,
-        order_by=("last_name", "first_name"),
+        order_by=sorted_by("last_name", "first_name"),
     )
-    job_title = tables.Column(verbose_name=_("Job Title"))
-    account = tables.Column(verbose_name=_("Account"), linkify=True, order_by=("account__name",))
-    email = tables.Column(verbose_name=_("Email"))
-    business_phone = tables.Column(verbose_name=_("Business Phone"))
-    owner = OwnerColumn(verbose_name=_("Owner"), order_by=("owner__first_name", "owner__last_name"))
-    status = tables.Column(verbose_name=_("Status"))
+    job_title = tables.Column(verbose_name=_("Job Title"), order_by=sorted_by("job_title"))
+    # Sorting by the account's name would order by a joined table (see OwnerColumn); an
+    # account's contacts are listed on its page, and ?account= narrows this list to them.
+    account = tables.Column(verbose_name=_("Account"), linkify=True, orderable=False)
+    email = tables.Column(verbose_name=_("Email"), order_by=sorted_by("email"))
+    business_phone = tables.Column(verbose_name=_("Business Phone"), order_by=sorted_by("business_phone"))
+    owner = OwnerColumn(verbose_name=_("Owner"))
+    # The Status filter shows one status; a sort would only group the two.
+    status = tables.Column(verbose_name=_("Status"), orderable=False)
 
     class Meta(RecordTable.Meta):
         model = Contact

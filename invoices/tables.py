@@ -4,22 +4,24 @@ import django_tables2 as tables
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from crm.tables import MoneyColumn, OwnerColumn, RecordTable
+from crm.tables import MoneyColumn, OwnerColumn, RecordTable, sorted_by
 from invoices.models import Invoice
 from opportunities.tables import render_customer
 
 
 class InvoiceTable(RecordTable):
-    invoice_number = tables.Column(verbose_name=_("Invoice number"), linkify=True)
-    name = tables.Column(verbose_name=_("Name"))
-    customer = tables.Column(
-        verbose_name=_("Customer"), empty_values=(), order_by=("account__name", "contact__last_name")
-    )
-    invoice_date = tables.DateColumn(verbose_name=_("Invoice date"))
-    due_date = tables.DateColumn(verbose_name=_("Due date"))
-    total_amount = MoneyColumn(verbose_name=_("Total amount"))
-    state = tables.Column(verbose_name=_("Status"))
-    owner = OwnerColumn(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
+    # Unique, so no tie to break: its unique index serves the sort.
+    invoice_number = tables.Column(verbose_name=_("Invoice number"), linkify=True, order_by=("invoice_number",))
+    name = tables.Column(verbose_name=_("Name"), order_by=sorted_by("name"))
+    # Sorting by the account's or contact's name would order by joined tables (see OwnerColumn);
+    # the customer's page lists its invoices.
+    customer = tables.Column(verbose_name=_("Customer"), empty_values=(), orderable=False)
+    invoice_date = tables.DateColumn(verbose_name=_("Invoice date"), order_by=sorted_by("invoice_date"))
+    due_date = tables.DateColumn(verbose_name=_("Due date"), order_by=sorted_by("due_date"))
+    total_amount = MoneyColumn(verbose_name=_("Total amount"), order_by=sorted_by("total_amount"))
+    # The Status filter shows one status; a sort would only group them.
+    state = tables.Column(verbose_name=_("Status"), orderable=False)
+    owner = OwnerColumn(verbose_name=_("Owner"))
 
     class Meta(RecordTable.Meta):
         model = Invoice

@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from crm.tables import MoneyColumn, OwnerColumn, RecordTable
+from crm.tables import MoneyColumn, OwnerColumn, RecordTable, sorted_by
 from opportunities.models import Opportunity
 
 
@@ -18,16 +18,21 @@ def render_customer(record):
 
 
 class OpportunityTable(RecordTable):
-    topic = tables.Column(verbose_name=_("Topic"), linkify=True)
-    customer = tables.Column(
-        verbose_name=_("Customer"), empty_values=(), order_by=("account__name", "contact__last_name")
+    topic = tables.Column(verbose_name=_("Topic"), linkify=True, order_by=sorted_by("topic"))
+    # Sorting by the account's or contact's name would order by joined tables (see OwnerColumn);
+    # the customer's page lists its opportunities.
+    customer = tables.Column(verbose_name=_("Customer"), empty_values=(), orderable=False)
+    estimated_revenue = MoneyColumn(verbose_name=_("Estimated revenue"), order_by=sorted_by("estimated_revenue"))
+    estimated_close_date = tables.DateColumn(
+        verbose_name=_("Estimated close date"), order_by=sorted_by("estimated_close_date")
     )
-    estimated_revenue = MoneyColumn(verbose_name=_("Estimated revenue"))
-    estimated_close_date = tables.DateColumn(verbose_name=_("Estimated close date"))
-    probability = tables.Column(verbose_name=_("Probability"), attrs={"td": {"class": "number"}})
-    sales_stage = tables.Column(verbose_name=_("Sales stage"))
-    state = tables.Column(verbose_name=_("Status"))
-    owner = OwnerColumn(verbose_name=_("Owner"), order_by=("owner__last_name", "owner__first_name"))
+    probability = tables.Column(
+        verbose_name=_("Probability"), attrs={"td": {"class": "number"}}, order_by=sorted_by("probability")
+    )
+    # The Sales stage and Status filters show one stage or status; a sort would only group them.
+    sales_stage = tables.Column(verbose_name=_("Sales stage"), orderable=False)
+    state = tables.Column(verbose_name=_("Status"), orderable=False)
+    owner = OwnerColumn(verbose_name=_("Owner"))
 
     class Meta(RecordTable.Meta):
         model = Opportunity

@@ -1,6 +1,7 @@
 """The contact pages: permissions per role, the form and its one-account rule, the Summary panels, query counts."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -84,7 +85,7 @@ def test_list_shows_the_columns_and_links(client, salesperson, contact):
     client.force_login(salesperson)
     html = client.get(reverse("contacts:list")).content.decode()
     for header in ["Name", "Job Title", "Account", "Email", "Business Phone", "Owner", "Status"]:
-        assert f">{header}<" in html, header
+        assert re.search(rf">\s*{header}\s*<", html), header  # sortable or not
     assert f'href="{contact.get_absolute_url()}"' in html and f'href="{account.get_absolute_url()}"' in html
     assert "Ioana Mureșan" in html and "ioana@ursus.ro" in html and "0264 111" in html
 

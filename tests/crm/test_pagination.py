@@ -7,6 +7,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
+from accounts.selectors import account_list
+from accounts.tables import AccountTable
 from crm.pagination import BoundedPaginator
 from tests.factories import AccountFactory
 
@@ -95,3 +97,30 @@ def test_a_search_page_sorts_its_found_rows_instead_of_walking_an_index(client, 
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone()[0] == "on", "the setting ends with the request"
+
+
+class IdsFirstFromRowTen(BoundedPaginator):
+    ids_first_from_row = 10
+
+
+@pytest.mark.django_db
+def test_a_deep_page_reads_its_ids_first_then_its_rows_with_their_joins(thirty_accounts):
+    accounts = Account.objects.select_related("owner").order_by("-city", "name", "pk")
+    expected = [account.pk for account in accounts[10:20]]
+    with CaptureQueriesContext(connection) as queries:
+        page = IdsFirstFromRowTen(accounts, per_page=10).page(2)
+        assert [account.pk for account in page] == expected
+    skipping = [query["sql"] for query in queries.captured_queries if "OFFSET 10" in query["sql"]]
+    # The OFFSET skips ids only: the skipped rows are not joined to their owner.
+    assert len(skipping) == 1 and "auth_user" not in skipping[0], skipping
+    assert [account.owner.pk for account in page]  # joined by the second read, no query per row
+    assert len(queries.captured_queries) == 3  # the count, the ids, the rows
+
+
+@pytest.mark.django_db
+def test_a_deep_table_page_keeps_its_rows_in_the_sorted_order(thirty_accounts, salesperson, monkeypatch):
+    monkeypatch.setattr(BoundedPaginator, "ids_first_from_row", 10)
+    table = AccountTable(account_list(user=salesperson), order_by="-name")
+    table.paginate(paginator_class=BoundedPaginator, per_page=10, page=3)
+    expected = list(Account.objects.order_by("-name", "-pk").values_list("name", flat=True)[20:30])
+    assert [row.get_cell_value("name") for row in table.page.object_list] == expected

@@ -1,6 +1,7 @@
 """The invoice pages: permissions for every role, lists, line items, paying and canceling, query counts."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -175,7 +176,7 @@ def test_list_shows_the_columns_with_localized_amounts_and_overdue_marked(client
     text = response.text
     for header in ("Invoice number", "Name", "Customer", "Invoice date", "Due date", "Total amount", "Status",
                    "Owner"):
-        assert f">{header}<" in text, header
+        assert re.search(rf">\s*{header}\s*<", text), header  # sortable or not
     assert f'<a href="{overdue.get_absolute_url()}">F-100</a>' in text
     assert "Energie ianuarie" in text
     assert f'href="{account.get_absolute_url()}">Electrica Furnizare SA</a>' in text

@@ -1,6 +1,7 @@
 """The opportunity pages: permissions for every role, lists, forms, closing and reopening, query counts."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -193,7 +194,7 @@ def test_list_shows_the_columns_with_localized_amounts_and_customer_links(client
     text = response.text
     for header in ("Topic", "Customer", "Estimated revenue", "Estimated close date", "Probability", "Sales stage",
                    "Status", "Owner"):
-        assert f">{header}<" in text, header
+        assert re.search(rf">\s*{header}\s*<", text), header  # sortable or not
     assert "Flotă de autoturisme" in text
     assert "1,234,567.50 EUR" in text
     assert f'href="{account.get_absolute_url()}">Dacia Automobile SA</a>' in text
