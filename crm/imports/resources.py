@@ -40,19 +40,26 @@ class CrmResource(resources.ModelResource):
         self.import_options = kwargs.pop("import_options", None)
         super().__init__(**kwargs)
 
-    def export_headers(self):
-        return [str(column.label) for column in self.columns]
+    def export_headers(self, columns=None):
+        return [str(column.label) for column in columns or self.columns]
 
-    def export_values(self, record):
-        return [_export_value(record, column.key) for column in self.columns]
+    def export_values(self, record, columns=None):
+        return [_export_value(record, column.key) for column in columns or self.columns]
+
+    def selected_columns(self, selected_fields=None):
+        """The columns the admin's export form ticked (field names are the column keys), in the file's order."""
+        if not selected_fields:
+            return self.columns
+        wanted = {str(name) for name in selected_fields}
+        return [column for column in self.columns if column.key in wanted] or self.columns
 
     # django-import-export's hooks --------------------------------------------------------------
 
     def get_export_headers(self, selected_fields=None):
-        return self.export_headers()
+        return self.export_headers(self.selected_columns(selected_fields))
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
-        return self.export_values(instance)
+        return self.export_values(instance, self.selected_columns(selected_fields))
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
         """Import a tablib dataset through the CRM's import engine; return django-import-export's Result."""

@@ -71,13 +71,27 @@ def test_admin_export_formats_use_the_importer_labels(client, administrator, for
     AccountFactory(name="=Formula SRL", account_number="A-1", owner=administrator)
     client.force_login(administrator)
     response = client.post(reverse("admin:accounts_account_export"), {"format": format_index, "resource": "0",
-                                                                      "accountresource_name": "on"})
+                                                                      "accountresource_name": "on",
+                                                                      "accountresource_account_number": "on"})
     assert response.status_code == 200, response.content[:500]
     from crm.imports.readers import open_table
 
     table = open_table(io.BytesIO(response.content))
-    assert table.headers[:2] == ["Account Name", "Account Number"]
-    assert next(table.rows)[1][:2] == ["'=Formula SRL", "A-1"]
+    assert table.headers == ["Account Name", "Account Number"]
+    assert next(table.rows)[1] == ["'=Formula SRL", "A-1"]
+
+
+def test_admin_export_writes_the_ticked_columns_in_the_importers_order(client, administrator):
+    AccountFactory(name="Dacia SA", account_number="A-1", city="Pitești", owner=administrator)
+    client.force_login(administrator)
+    ticked = {"accountresource_city": "on", "accountresource_owner": "on", "accountresource_name": "on"}
+    response = client.post(reverse("admin:accounts_account_export"), {"format": "1", "resource": "0", **ticked})
+    assert response.status_code == 200, response.content[:500]
+    from crm.imports.readers import open_table
+
+    table = open_table(io.BytesIO(response.content))
+    assert table.headers == ["Account Name", "City", "Owner"]
+    assert next(table.rows)[1] == ["Dacia SA", "Pitești", administrator.username]
 
 
 def test_admin_contact_change_keeps_the_one_account_rule(client, administrator):
