@@ -19,3 +19,17 @@ accesslog = None
 errorlog = "-"
 # The proxy or load balancer in front, whose X-Forwarded-* headers are trusted.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Freeze what the worker loaded at start (Django, the app's modules) out of the garbage collector's reach.
+
+    A full collection then walks only the objects requests made, not the 85,000
+    loaded at start: on the development machine a full collection after
+    django.setup() took 53 ms, and under 1 ms once they were frozen; in the page
+    benchmark such a collection had added 60 to 150 ms to whichever request met it.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()

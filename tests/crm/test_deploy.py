@@ -143,3 +143,17 @@ def test_postgres_connection_has_the_statement_timeout():
     with connection.cursor() as cursor:
         cursor.execute("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'")
         assert int(cursor.fetchone()[0]) == settings.DB_STATEMENT_TIMEOUT_MS > 0
+
+
+def test_gunicorn_workers_freeze_what_they_loaded_out_of_the_garbage_collectors_reach():
+    import gc
+
+    from crm import gunicorn_conf
+
+    assert gc.get_freeze_count() == 0
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        # Django and the app's modules, loaded by now, are no longer walked by each full collection.
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
