@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
+from queue import Empty
 
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
@@ -304,16 +305,29 @@ def _read_xlsx_into(path, queue):
         queue.put(("error", str(error)))
 
 
-def _xlsx_rows_in_a_process(path):
+class ReaderStopped(RuntimeError):
+    """The workbook's reading process ended without finishing: the import stops, keeping the batches it wrote."""
+
+
+def _xlsx_rows_in_a_process(path, read=_read_xlsx_into):
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
     queue = context.Queue(maxsize=16)
-    process = context.Process(target=_read_xlsx_into, args=(path, queue), daemon=True)
+    process = context.Process(target=read, args=(path, queue), daemon=True)
     process.start()
     try:
         while True:
-            chunk = queue.get()
+            try:
+                chunk = queue.get(timeout=1)
+            except Empty:
+                # A reader that died (killed, out of memory) sends nothing more: stop instead of waiting forever.
+                if not process.is_alive():
+                    raise ReaderStopped(
+                        _("The process reading the workbook stopped (exit code %(code)s) before the end of the file.")
+                        % {"code": process.exitcode}
+                    ) from None
+                continue
             if chunk is None:
                 break
             if isinstance(chunk, tuple):

@@ -221,3 +221,13 @@ def test_refused_file_writes_nothing(importer, settings):
     with pytest.raises(FileRefused):
         do_import(b"Account Name\r\na\r\nb\r\nc\r\n", actor=importer)
     assert not Account.objects.exists()
+
+
+def test_a_workbook_reader_that_dies_stops_the_import_instead_of_hanging(tmp_path):
+    from crm.imports.readers import ReaderStopped, _xlsx_rows_in_a_process
+    from tests.imports.dying_reader import die_at_once
+
+    path = tmp_path / "mare.xlsx"
+    path.write_bytes(xlsx_bytes([["Account Name"], ["Dacia SA"]]))
+    with pytest.raises(ReaderStopped, match="exit code 3"):
+        list(_xlsx_rows_in_a_process(str(path), read=die_at_once))
