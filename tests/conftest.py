@@ -1,6 +1,27 @@
+import os
+import tempfile
+
 import pytest
 
 from tests.factories import AdministratorFactory, SalesManagerFactory, SalespersonFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test in a database file (in memory-backed /dev/shm where there is one), not in ":memory:".
+
+    With an in-memory database Django's live server hands its one connection to
+    every request thread, and the browser tests' pages load panels with
+    concurrent requests (htmx): two threads on one SQLite connection can read
+    each other's results (a panel got a 404 for an account that was there). A
+    file gives each thread its own connection, as in production.
+    """
+    from django.conf import settings
+
+    default = settings.DATABASES["default"]
+    if default["ENGINE"].endswith("sqlite3") and not default.setdefault("TEST", {}).get("NAME"):
+        directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+        default["TEST"]["NAME"] = os.path.join(directory, f"crm-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture
