@@ -250,6 +250,19 @@ def _open_zip(stream) -> Table:
 def _open_xlsx(stream) -> Table:
     import openpyxl
 
+    path = getattr(stream, "name", None)
+    stream.seek(0)
+    sheet_size = max((info.file_size for info in zipfile.ZipFile(stream).infolist()
+                      if info.filename.startswith("xl/worksheets/")), default=0)
+    parallel_bytes = getattr(settings, "CRM_IMPORT_PARALLEL_XLSX_BYTES", PARALLEL_XLSX_BYTES)
+    if sheet_size >= parallel_bytes and isinstance(path, str) and os.path.isfile(path):
+        # The second process opens the workbook and sends its header row and size first: opening it here
+        # as well would parse the sheet once more (openpyxl reads a sheet without a <dimension>, as
+        # openpyxl itself writes them, to its end to size it).
+        rows = _xlsx_rows_in_a_process(path)
+        headers, total = next(rows)
+        return _table("Excel (.xlsx)", headers, rows, total=total)
+
     stream.seek(0)
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
@@ -259,14 +272,6 @@ def _open_xlsx(stream) -> Table:
     except Exception as error:
         raise FileRefused(_("The workbook is damaged and cannot be read.")) from error
     total = (sheet.max_row - 1) if sheet.max_row else None
-    path = getattr(stream, "name", None)
-    sheet_size = max((info.file_size for info in zipfile.ZipFile(stream).infolist()
-                      if info.filename.startswith("xl/worksheets/")), default=0)
-    parallel_rows = getattr(settings, "CRM_IMPORT_PARALLEL_XLSX_ROWS", PARALLEL_XLSX_ROWS)
-    large = (total or 0) >= parallel_rows or sheet_size >= PARALLEL_XLSX_BYTES
-    if large and isinstance(path, str) and os.path.isfile(path):
-        workbook.close()
-        return _table("Excel (.xlsx)", list(headers), _xlsx_rows_in_a_process(path), total=total)
 
     def numbered():
         try:
@@ -278,19 +283,20 @@ def _open_xlsx(stream) -> Table:
 
 
 # Unzipping and parsing a worksheet costs about as much as validating and saving its rows, so for large
-# workbooks a second process reads while this one imports: the import then runs at close to reading speed.
-PARALLEL_XLSX_ROWS = 5000
+# workbooks (a sheet of 2 MB unpacked, about 5,000 rows) a second process reads while this one imports.
 PARALLEL_XLSX_BYTES = 2 * 1024 * 1024
 _CHUNK = 500
 
 
 def _read_xlsx_into(path, queue):
+    """Read the workbook's first sheet: send (header cells, data row count or None), then chunks of rows."""
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        next(rows, None)
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        queue.put((list(next(rows, None) or []), (sheet.max_row - 1) if sheet.max_row else None))
         chunk = []
         for number, row in enumerate(rows, start=2):
             chunk.append((number, row))
@@ -330,8 +336,11 @@ def _xlsx_rows_in_a_process(path, read=_read_xlsx_into):
                 continue
             if chunk is None:
                 break
-            if isinstance(chunk, tuple):
+            if isinstance(chunk, tuple) and chunk[0] == "error":
                 raise FileRefused(_("The workbook is damaged and cannot be read.") + f" ({chunk[1]})")
+            if isinstance(chunk, tuple):  # the header row and the size, first
+                yield chunk
+                continue
             yield from chunk
     finally:
         if process.is_alive():

@@ -84,7 +84,7 @@ def test_older_xls_and_opendocument_ods_through_tablib(importer, tablib_format, 
 
 
 def test_large_xlsx_is_read_by_a_second_process_while_rows_are_imported(importer, settings, tmp_path):
-    settings.CRM_IMPORT_PARALLEL_XLSX_ROWS = 10
+    settings.CRM_IMPORT_PARALLEL_XLSX_BYTES = 1
     path = tmp_path / "mare.xlsx"
     rows = [[f"Compania {index}", f"C-{index}", "Cluj", index] for index in range(1200)]
     path.write_bytes(xlsx_bytes([ROWS[0], *rows]))
@@ -231,3 +231,15 @@ def test_a_workbook_reader_that_dies_stops_the_import_instead_of_hanging(tmp_pat
     path.write_bytes(xlsx_bytes([["Account Name"], ["Dacia SA"]]))
     with pytest.raises(ReaderStopped, match="exit code 3"):
         list(_xlsx_rows_in_a_process(str(path), read=die_at_once))
+
+
+def test_a_damaged_large_workbook_is_refused_when_opened_before_anything_is_written(importer, settings, tmp_path):
+    # The second process opens it; its error refuses the file at open_table, as for a small one.
+    settings.CRM_IMPORT_PARALLEL_XLSX_BYTES = 1
+    path = tmp_path / "stricat.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData><row/></sheetData></worksheet>")
+    with open(path, "rb") as handle, pytest.raises(FileRefused, match="damaged"):
+        open_table(handle)
+    assert not Account.objects.exists()
