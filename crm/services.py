@@ -3,12 +3,17 @@
 Each writes its change history (crm.history) in the same transaction as the change.
 """
 
+import copy
+import re
+from decimal import Decimal
 from functools import partial
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import router, transaction
+from django.core.validators import MaxLengthValidator
+from django.db import models, router, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
 
 from crm import permissions
@@ -124,36 +129,33 @@ class RecordValidator:
 
     def __init__(self, model):
         self.fields = [field for field in model._meta.concrete_fields if not field.is_relation and not field.generated]
-        self.accepted = {field.attname: {} for field in self.fields}
-        # What validate() needs of each field, looked up once rather than once per record.
-        self.checks = [
-            (
-                field.attname,
-                field.name,
-                field.blank,
-                field.empty_values,
-                self.accepted[field.attname],
-                field.clean,
-                _quick_check(field),
+        # What validate() needs of each field, looked up once rather than once per record: with a quick check,
+        # no remembered values (the check is cheaper than the lookup); without one, the values accepted so far.
+        self.checks = []
+        for field in self.fields:
+            quick = _quick_check(field)
+            accepted = None if quick else {}
+            self.checks.append(
+                (field.attname, field.name, field.blank, field.empty_values, quick, accepted, field.clean)
             )
-            for field in self.fields
-        ]
 
     def validate(self, record):
         errors = {}
         limit = self.CACHE_LIMIT
         values = record.__dict__
-        for attname, name, blank, empty_values, accepted, clean, quick in self.checks:
+        for attname, name, blank, empty_values, quick, accepted, clean in self.checks:
             raw = values[attname]
             if blank and raw in empty_values:
                 continue
-            if quick is not None and quick(raw):
-                continue
-            try:
-                values[attname] = accepted[raw]
-                continue
-            except (KeyError, TypeError):
-                pass
+            if quick is not None:
+                if quick(raw):
+                    continue
+            else:
+                try:
+                    values[attname] = accepted[raw]
+                    continue
+                except (KeyError, TypeError):
+                    pass
             try:
                 cleaned = clean(raw, record)
             except ValidationError as error:
@@ -161,7 +163,7 @@ class RecordValidator:
                 errors[name] = list(error.error_list)
                 continue
             values[attname] = cleaned
-            if quick is None and len(accepted) < limit:
+            if accepted is not None and len(accepted) < limit:
                 try:
                     accepted[raw] = cleaned
                 except TypeError:
@@ -182,11 +184,6 @@ def _eager(validator):
     a lazy proxy that every call goes through; a copy holding the compiled
     patterns themselves checks the same way, without the proxy.
     """
-    import copy
-    import re
-
-    from django.utils.functional import LazyObject
-
     eager = validator
     for name in ("regex", "user_regex", "domain_regex", "literal_regex"):
         pattern = getattr(validator, name, None)
@@ -205,11 +202,6 @@ def _quick_check(field):
     that passes the field's validators and is one of its choices. False means
     "not sure": the caller runs clean() itself.
     """
-    from decimal import Decimal
-
-    from django.core.validators import MaxLengthValidator
-    from django.db import models
-
     if not field.editable:
         return None
     validators = [_eager(validator) for validator in field.validators]

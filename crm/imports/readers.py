@@ -241,18 +241,17 @@ def _open_zip(stream) -> Table:
     archive = check_zip(stream)
     names = set(archive.namelist())
     if "xl/workbook.xml" in names:
-        return _open_xlsx(stream)
+        return _open_xlsx(stream, archive)
     if "mimetype" in names and archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         return _open_tablib(stream, "ods", "OpenDocument (.ods)")
     raise not_supported()
 
 
-def _open_xlsx(stream) -> Table:
+def _open_xlsx(stream, archive) -> Table:
     import openpyxl
 
     path = getattr(stream, "name", None)
-    stream.seek(0)
-    sheet_size = max((info.file_size for info in zipfile.ZipFile(stream).infolist()
+    sheet_size = max((info.file_size for info in archive.infolist()
                       if info.filename.startswith("xl/worksheets/")), default=0)
     parallel_bytes = getattr(settings, "CRM_IMPORT_PARALLEL_XLSX_BYTES", PARALLEL_XLSX_BYTES)
     if sheet_size >= parallel_bytes and isinstance(path, str) and os.path.isfile(path):
