@@ -24,6 +24,8 @@ class ImportState(models.TextChoices):
     RUNNING = "running", pgettext_lazy("import job", "Running")
     COMPLETED = "completed", pgettext_lazy("import job", "Completed")
     FAILED = "failed", pgettext_lazy("import job", "Failed")
+    # Its worker stopped without finishing (killed, restarted): queued again to resume from its last batch.
+    INTERRUPTED = "interrupted", pgettext_lazy("import job", "Interrupted")
     UNDONE = "undone", pgettext_lazy("import job", "Undone")
 
 
@@ -46,7 +48,7 @@ class ImportJob(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     file_format = models.CharField(_("format"), max_length=40, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    state = models.CharField(_("state"), max_length=20, choices=ImportState.choices, default=ImportState.QUEUED)
     message = models.TextField(_("message"), blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
@@ -65,6 +67,9 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     task_id = models.CharField(_("task"), max_length=64, blank=True)
+    resumes = models.PositiveSmallIntegerField(
+        _("resumes"), default=0, help_text=_("How many times the job was resumed after its worker stopped.")
+    )
     undone_at = models.DateTimeField(_("undone on"), null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
