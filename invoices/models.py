@@ -9,10 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.limits import date_range_errors, money_fits, money_limit
 from crm.models import CurrencyField, MoneyField, OwnedRecord
 
 CENT = Decimal("0.01")
 HALF_CENT = Value(Decimal("0.005"))
+# The dates of an invoice a user sets, on its form or through its workflows (paid on).
+USER_DATES = ("invoice_date", "due_date", "paid_date")
 
 
 class InvoiceState(models.TextChoices):
@@ -158,12 +161,13 @@ class Invoice(OwnedRecord):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors = date_range_errors(self, USER_DATES)
         if self.account_id is None and self.contact_id is None:
             errors["account"] = ValidationError(_("Choose an account or a contact."), code="no_customer")
         if self.due_date and self.invoice_date and self.due_date < self.invoice_date:
-            errors["due_date"] = ValidationError(
-                _("The due date cannot be before the invoice date."), code="due_before_invoice"
+            errors.setdefault(
+                "due_date",
+                ValidationError(_("The due date cannot be before the invoice date."), code="due_before_invoice"),
             )
         if self.status_reason not in STATUS_REASONS_BY_STATE.get(self.state, ()):
             errors["status_reason"] = ValidationError(
@@ -218,12 +222,32 @@ class InvoiceLine(models.Model):
 
     def clean(self):
         super().clean()
-        amounts = (self.quantity, self.unit_price, self.discount)
-        # A field that failed its own validation keeps the raw input (None or text): skip the comparison.
-        if all(isinstance(amount, Decimal) for amount in amounts) and self.discount > self.quantity * self.unit_price:
-            raise ValidationError(
-                {"discount": ValidationError(_("The discount cannot exceed the line amount."), code="discount_too_big")}
+        amounts = (self.quantity, self.unit_price, self.discount, self.tax_rate)
+        # A field that failed its own validation keeps the raw input (None, text, any number): skip the comparisons.
+        if not all(isinstance(amount, Decimal) and amount.is_finite() for amount in amounts):
+            return
+        errors = {}
+        line_amount = self.quantity * self.unit_price
+        if self.discount > line_amount:
+            errors["discount"] = ValidationError(
+                _("The discount cannot exceed the line amount."), code="discount_too_big"
             )
+        too_big = ValidationError(
+            _("The line total would be more than %(limit)s; lower the quantity or the unit price."),
+            code="line_total_too_big",
+            params={"limit": money_limit},
+        )
+        if not money_fits(line_amount):
+            # Checked before compute_line: rounding a larger amount to cents can exceed Decimal's precision.
+            errors["unit_price"] = too_big
+        elif "discount" not in errors and 0 <= self.tax_rate <= 100:
+            line_amounts = compute_line(
+                quantity=self.quantity, unit_price=self.unit_price, discount=self.discount, tax_rate=self.tax_rate
+            )
+            if not all(money_fits(amount) for amount in line_amounts):
+                errors["unit_price"] = too_big
+        if errors:
+            raise ValidationError(errors)
 
 
 def compute_line(*, quantity, unit_price, discount, tax_rate):
@@ -232,3 +256,29 @@ def compute_line(*, quantity, unit_price, discount, tax_rate):
     net = base - discount
     tax = (net * tax_rate / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
     return base, tax, net + tax
+
+
+def compute_totals(lines):
+    """Return (subtotal, discount total, tax total, total amount) of computed lines: the one place totals are computed.
+
+    ``lines`` are (base amount, discount, tax amount) of each line.
+    """
+    subtotal = discount_total = tax_total = Decimal("0.00")
+    for base, discount, tax in lines:
+        subtotal += base
+        discount_total += discount
+        tax_total += tax
+    return subtotal, discount_total, tax_total, subtotal - discount_total + tax_total
+
+
+def validate_totals(totals) -> None:
+    """Refuse invoice totals that would not fit their columns."""
+    if not all(money_fits(amount) for amount in totals):
+        raise ValidationError(
+            _(
+                "The invoice total would be more than %(limit)s; lower the quantities or unit prices, "
+                "or split the lines over several invoices."
+            ),
+            code="invoice_total_too_big",
+            params={"limit": money_limit},
+        )

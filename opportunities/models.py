@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import date_range_errors
 from crm.models import CurrencyField, MoneyField, OwnedRecord
 
 
@@ -146,7 +147,8 @@ class Opportunity(OwnedRecord):
 
     def clean(self):
         super().clean()
-        errors = {}
+        # The actual close date too: a user gives it when closing the opportunity.
+        errors = date_range_errors(self, ("estimated_close_date", "actual_close_date"))
         if self.account_id is None and self.contact_id is None:
             errors["account"] = ValidationError(_("Choose an account or a contact."), code="no_customer")
         allowed = STATUS_REASONS_BY_STATE.get(self.state, ())

@@ -73,8 +73,9 @@ def test_production_settings_are_secure_and_tuned():
     assert chosen["cache"] == "django.core.cache.backends.db.DatabaseCache"
     assert chosen["sessions"] == "django.contrib.sessions.backends.db"
     assert chosen["media"] == "django.core.files.storage.FileSystemStorage"
-    assert chosen["middleware"][:3] == [
+    assert chosen["middleware"][:4] == [
         "crm.middleware.RequestLogMiddleware",
+        "crm.middleware.DatabaseUnavailableMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
     ]
