@@ -2,12 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account
+from accounts.models import Account, account_number_key
 from contacts.models import Contact
 from crm.pickers import PickerFormMixin, RecordChoiceField
+from crm.record_forms import RecordVersionFormMixin
 
 
-class AccountForm(PickerFormMixin, forms.ModelForm):
+class AccountForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """Create or edit an account. The primary contact is chosen only among this account's contacts."""
 
     class Meta:
@@ -67,7 +68,8 @@ class AccountForm(PickerFormMixin, forms.ModelForm):
     def clean_account_number(self):
         # The database constraint ignores case; say so beside the field rather than above the form.
         number = self.cleaned_data["account_number"].strip()
-        if number and Account.objects.filter(account_number__iexact=number).exclude(pk=self.instance.pk).exists():
+        taken = Account.objects.with_number_keys([account_number_key(number)]).exclude(pk=self.instance.pk)
+        if number and taken.exists():
             raise ValidationError(
                 _("An account with this account number already exists."), code="account_number_taken"
             )

@@ -2,15 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Upper
+from django.db.models import F
 from django.utils.translation import gettext as _
 
-from accounts.models import Account
+from accounts.models import Account, account_number_key
 from crm import permissions
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
-from crm.services import record_apply, record_bulk_save, record_delete, record_reassign, record_save
+from crm.services import expect_version, record_apply, record_bulk_save, record_delete, record_reassign, record_save
 
 
 @transaction.atomic
@@ -22,7 +22,8 @@ def account_create(*, actor, owner=None, **fields) -> Account:
 
 @transaction.atomic
 def account_update(*, account: Account, actor, **fields) -> Account:
-    """Change an account's fields."""
+    """Change an account's fields; ``version``, when given, is the one the user edited (RecordChanged if stale)."""
+    expect_version(account, fields.pop("version", None))
     if "owner" in fields and fields["owner"] != account.owner:
         record_reassign(record=account, owner=fields.pop("owner"), actor=actor)
     fields.pop("owner", None)
@@ -63,7 +64,7 @@ def account_delete(*, account: Account, actor) -> None:
     record_bulk_change(
         queryset=children, actor=actor, kind=ChangeKind.UPDATED, field_name="parent_account", new_value=None
     )
-    children.update(parent_account=None)
+    children.update(parent_account=None, version=F("version") + 1)
     record_bulk_change(
         queryset=account.contacts.all(),
         actor=actor,
@@ -71,7 +72,7 @@ def account_delete(*, account: Account, actor) -> None:
         field_name="account",
         new_value=None,
     )
-    account.contacts.update(account=None)
+    account.contacts.update(account=None, version=F("version") + 1)
     record_delete(record=account, actor=actor)
 
 
@@ -86,14 +87,9 @@ def account_import_batch(*, new: list[Account], changed: list, actor, validator=
     updated, [(account, ValidationError)]).
     """
     errors = []
-    numbers = {account.account_number.strip().upper(): account for account in new if account.account_number.strip()}
+    numbers = {account_number_key(account.account_number): account for account in new if account.account_number.strip()}
     if numbers and not numbers_checked:
-        taken = set(
-            Account.objects.exclude(account_number="")
-            .annotate(number_upper=Upper("account_number"))
-            .filter(number_upper__in=numbers)
-            .values_list("number_upper", flat=True)
-        )
+        taken = set(Account.objects.with_number_keys(numbers).values_list("number_key", flat=True))
         for number in taken:
             errors.append(
                 (

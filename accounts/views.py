@@ -24,6 +24,7 @@ from crm.record_views import (
     RecordSetStatusView,
     add_service_error,
     error_text,
+    expect_posted_version,
     form_data,
 )
 from crm.views import RecordListView
@@ -182,6 +183,7 @@ class AccountContactRemoveView(View):
         account = selectors.account_get(user=request.user, pk=pk)
         permissions.require(permissions.can_change(request.user, account))
         contact = get_object_or_404(contact_list(user=request.user), pk=contact_pk, account=account)
+        expect_posted_version(request, contact)
         try:
             contact_detach_from_account(contact=contact, actor=request.user)
         except ValidationError as error:

@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
 from crm.pickers import PickerFormMixin, RecordChoiceField
+from crm.record_forms import RecordVersionFormMixin
 
 
-class ContactForm(PickerFormMixin, forms.ModelForm):
+class ContactForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """Create or edit a contact. Moving it from one account to another is refused by the service."""
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,15 @@ from crm import permissions
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change, record_change
 from crm.models import RecordStatus
-from crm.services import record_apply, record_bulk_save, record_delete, record_reassign, record_save
+from crm.services import (
+    expect_version,
+    record_apply,
+    record_bulk_save,
+    record_delete,
+    record_reassign,
+    record_save,
+    require_version,
+)
 
 
 def already_on_account_error(contact: Contact, account: Account) -> ValidationError:
@@ -35,7 +44,11 @@ def contact_create(*, actor, owner=None, **fields) -> Contact:
 
 @transaction.atomic
 def contact_update(*, contact: Contact, actor, **fields) -> Contact:
-    """Change a contact's fields; moving it to another account is refused (remove it first)."""
+    """Change a contact's fields; moving it to another account is refused (remove it first).
+
+    ``version``, when given, is the one the user edited (RecordChanged if stale).
+    """
+    expect_version(contact, fields.pop("version", None))
     if "owner" in fields and fields["owner"] != contact.owner:
         record_reassign(record=contact, owner=fields.pop("owner"), actor=actor)
     fields.pop("owner", None)
@@ -64,14 +77,16 @@ def contact_attach_to_account(*, contact: Contact, account: Account, actor) -> C
         return contact
     if locked.account_id is not None:
         raise already_on_account_error(locked, Account.objects.get(pk=locked.account_id))
+    require_version(contact, locked)
     updated = Contact.objects.filter(pk=contact.pk, account__isnull=True).update(
-        account=account, modified_by=actor, modified_at=timezone.now()
+        account=account, modified_by=actor, modified_at=timezone.now(), version=F("version") + 1
     )
     if not updated:
         current = Contact.objects.select_related("account").get(pk=contact.pk)
         raise already_on_account_error(current, current.account)
     contact.account = account
     contact.modified_by = actor
+    contact.version = locked.version + 1
     record_change(
         record=contact, actor=actor, kind=ChangeKind.CONTACT_ATTACHED, before={"account_id": None}, fields=["account"]
     )
@@ -86,11 +101,12 @@ def contact_detach_from_account(*, contact: Contact, actor) -> Contact:
     if locked.account_id is None:
         contact.account = None
         return contact
+    require_version(contact, locked)
     was_primary = Account.objects.filter(pk=locked.account_id, primary_contact=contact)
     record_bulk_change(
         queryset=was_primary, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
     )
-    was_primary.update(primary_contact=None)
+    was_primary.update(primary_contact=None, version=F("version") + 1)
     contact.account = None
     record_save(contact, actor=actor, fields=["account"], kind=ChangeKind.CONTACT_DETACHED)
     return contact
@@ -130,7 +146,7 @@ def contact_delete(*, contact: Contact, actor) -> None:
     record_bulk_change(
         queryset=was_primary, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
     )
-    was_primary.update(primary_contact=None)
+    was_primary.update(primary_contact=None, version=F("version") + 1)
     record_delete(record=contact, actor=actor)
 
 

@@ -3,7 +3,9 @@
 ModelAdmin hooks here only call a service and report its refusal; the rules stay in the services.
 """
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -33,7 +35,33 @@ def call_service(service, **kwargs):
         raise ServiceRefused(refusal_message(error)) from error
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class RecordVersionAdminMixin:
+    """The change form carries the record's version (hidden); the update service refuses it when it is stale."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and hasattr(obj, "version") and "version" not in flatten_fieldsets(fieldsets):
+            fieldsets.append((None, {"fields": ("version",), "classes": ("hidden",)}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if "fields" not in kwargs:
+            fieldsets = self.get_fieldsets(request, obj)
+            kwargs["fields"] = [name for name in flatten_fieldsets(fieldsets) if name != "version"]
+        elif kwargs["fields"]:
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or not hasattr(obj, "version"):
+            return form
+        version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, initial=obj.version)
+        return type(form.__name__, (form,), {"version": version})
+
+    def version_of(self, form):
+        """The version the change form was opened at, for the update service."""
+        return {"version": form.cleaned_data["version"]} if form.cleaned_data.get("version") else {}
+
+
+class ServiceAdmin(RecordVersionAdminMixin, admin.ModelAdmin):
     """A ModelAdmin whose saves and deletes call services.
 
     Subclasses set ``create_service``, ``update_service`` and ``delete_service``
@@ -50,7 +78,7 @@ class ServiceAdmin(admin.ModelAdmin):
     def service_fields(self, form, *, change):
         """The form's values to hand to the service: all on add, the changed ones on change."""
         names = form.changed_data if change else list(form.cleaned_data)
-        return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
+        return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data and name != "version"}
 
     def save_record(self, request, obj, form, change, **extra):
         """Create or update the record through its service with the form's values (plus ``extra``)."""
@@ -61,6 +89,7 @@ class ServiceAdmin(admin.ModelAdmin):
                 **{self.service_record_name: current},
                 actor=request.user,
                 **self.service_fields(form, change=True),
+                **self.version_of(form),
                 **extra,
             )
         else:

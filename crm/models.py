@@ -1,10 +1,13 @@
 """Pieces shared by every CRM record: owner, status and who changed it when."""
 
 from django.conf import settings
+from django.core.validators import DecimalValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.currencies import CURRENCY_CHOICES
+from crm.limits import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, MoneyValidator
 
 
 def default_currency():
@@ -31,9 +34,27 @@ class MoneyField(models.DecimalField):
     """An amount of money: Decimal, never float."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_digits", 18)
-        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
         super().__init__(*args, **kwargs)
+
+    # Set here rather than in validators=, so that migrations do not record them.
+    @cached_property
+    def validators(self):
+        return _money_validators(super().validators, self)
+
+    def formfield(self, **kwargs):
+        field = super().formfield(**kwargs)
+        field.validators = _money_validators(field.validators, self)
+        return field
+
+
+def _money_validators(validators, field):
+    """``validators`` with Django's DecimalValidator replaced by MoneyValidator, which names the largest amount."""
+    return [
+        MoneyValidator(field.max_digits, field.decimal_places) if type(validator) is DecimalValidator else validator
+        for validator in validators
+    ]
 
 
 class OwnedRecord(models.Model):
@@ -65,6 +86,9 @@ class OwnedRecord(models.Model):
         editable=False,
         verbose_name=_("modified by"),
     )
+    # Incremented by the database on every write; a save names the version it read, so a save over
+    # someone else's newer change matches no row and is refused (crm.services.record_save).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         abstract = True
@@ -83,4 +107,5 @@ class PostalAddress(models.Model):
         abstract = True
 
 
+from crm.exports.models import ExportJob  # noqa: E402, F401  (a model of the crm app)
 from crm.imports.models import ImportJob, ImportJobRecord, ImportRowIssue  # noqa: E402, F401  (models of the crm app)

@@ -18,13 +18,20 @@ from crm import permissions
 from crm.models import RecordStatus
 from crm.record_forms import ReassignForm
 from crm.redirects import safe_next
+from crm.services import RecordChanged, expect_version
 
 
 def add_service_error(form, error: ValidationError, *, field=None):
     """Put a ValidationError raised by a service onto ``form``: beside the field it names, else on top.
 
-    An error that names no field goes beside ``field`` when given.
+    An error that names no field goes beside ``field`` when given. When the record was changed
+    by someone else meanwhile, the form also shows their values beside the user's.
     """
+    if isinstance(error, RecordChanged):
+        form.add_error(None, ValidationError(error.error_list))
+        if hasattr(form, "show_conflict"):
+            form.show_conflict(error.current)
+        return
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
             form.add_error(name if name in form.fields else None, ValidationError(errors))
@@ -42,9 +49,24 @@ def error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def posted_version(request):
+    """The record version a command's form was shown with (its hidden ``version``), or None."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def expect_posted_version(request, record):
+    """Make the workflow about to run on ``record`` refuse it if it changed since the page was shown."""
+    return expect_version(record, posted_version(request))
+
+
 def record_action(request, record, action, success_message):
-    """Run a workflow ``action()`` on a record the user may change; its refusal or success comes back as a message."""
+    """Run a workflow ``action()`` on a record the user may change; its refusal or success comes back as a message.
+
+    The record is held to the version the page showed (the form's hidden ``version``).
+    """
     permissions.require(permissions.can_change(request.user, record))
+    expect_posted_version(request, record)
     try:
         action()
     except ValidationError as error:
@@ -89,6 +111,7 @@ class RecordSetStatusView(RecordMixin, View):
         if not form.is_valid():
             messages.error(request, _("Unknown status."))
             return redirect(record)
+        expect_posted_version(request, record)
         try:
             self.set_status(record, form.cleaned_data["status"])
         except ValidationError as error:
@@ -123,7 +146,7 @@ class RecordReassignView(RecordMixin, FormView):
         return super().get_context_data(record=self.get_record(), **kwargs)
 
     def form_valid(self, form):
-        record = self.get_record()
+        record = expect_posted_version(self.request, self.get_record())
         try:
             self.reassign(record, form.cleaned_data["owner"])
         except ValidationError as error:

@@ -11,8 +11,8 @@ from functools import partial
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, router, transaction
-from django.db.models import ProtectedError
-from django.utils import timezone
+from django.db.models import F, ProtectedError
+from django.utils import formats, timezone
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
 
@@ -21,13 +21,104 @@ from crm.history.models import ChangeKind
 from crm.history.services import record_change, snapshot
 
 
-def record_save(record, *, actor, fields=None, kind=None, track=True):
+class RecordChanged(ValidationError):
+    """Someone else saved the record after the version the caller read: nothing was written.
+
+    ``current`` is the record as it is now in the database, so a form can show
+    the other user's values beside its own.
+    """
+
+    def __init__(self, record, current):
+        self.record = record
+        self.current = current
+        who = _name_of(current.modified_by) if current is not None and current.modified_by_id else _("another user")
+        if current is None:
+            message = _("%(record)s was deleted by another user after you opened it. Nothing was saved.") % {
+                "record": record
+            }
+        else:
+            when = formats.date_format(timezone.localtime(current.modified_at), "DATETIME_FORMAT")
+            message = _(
+                "%(record)s was changed by %(user)s on %(when)s, after you opened it. Nothing was saved: "
+                "their values are shown beside yours. Save again to keep yours, or reload to take theirs."
+            ) % {"record": current, "user": who, "when": when}
+        super().__init__(message, code="record_changed")
+
+
+def _name_of(user):
+    return (user.get_full_name() or user.get_username()) if user is not None else _("another user")
+
+
+def record_current(record):
+    """The record as stored now, with who changed it last; None when it was deleted."""
+    return type(record)._base_manager.select_related("modified_by").filter(pk=record.pk).first()
+
+
+def require_version(record, stored):
+    """Refuse (RecordChanged) when ``stored``, the row as locked now, is not at the version ``record`` was read at.
+
+    For workflows that lock the row and check its state before deciding (close,
+    reopen, pay, cancel): the caller's copy names the version it was shown.
+    """
+    expected = getattr(record, "version", None)
+    if stored is None or (expected is not None and stored.version != expected):
+        raise RecordChanged(record, record_current(record))
+    return stored
+
+
+def record_sync(record, saved):
+    """Bring the caller's copy of a record up to what a workflow saved through its locked copy; return ``saved``.
+
+    So that the caller's next workflow on its copy starts from the new version.
+    """
+    if record is not saved:
+        for field in saved._meta.concrete_fields:
+            value = getattr(saved, field.attname)
+            if field.is_relation and getattr(record, field.attname) != value and field.is_cached(record):
+                field.delete_cached_value(record)
+            setattr(record, field.attname, value)
+    return saved
+
+
+def _update_fields(model, fields):
+    """The concrete fields an update of ``fields`` writes (all editable ones when None), with the audit columns."""
+    meta = model._meta
+    if fields is None:
+        return [
+            field
+            for field in meta.concrete_fields
+            if not field.primary_key and field.name not in ("created_at", "created_by", "version")
+        ]
+    names = dict.fromkeys([*fields, "modified_by", "modified_at"])
+    return [meta.get_field(name) for name in names]
+
+
+def record_update_checked(record, fields=None):
+    """Write ``record``'s ``fields`` in one UPDATE that also checks and increments its version.
+
+    The WHERE clause names the version the caller read, so when anyone saved
+    the row since, no row matches, nothing is written and RecordChanged is
+    raised. On success ``record.version`` is the new version.
+    """
+    model = type(record)
+    values = {field.attname: field.pre_save(record, add=False) for field in _update_fields(model, fields)}
+    expected = record.version
+    rows = model._base_manager.filter(pk=record.pk, version=expected).update(version=F("version") + 1, **values)
+    if rows != 1:
+        raise RecordChanged(record, record_current(record))
+    record.version = expected + 1
+
+
+def record_save(record, *, actor, fields=None, kind=None, track=True, before=None):
     """Validate ``record`` fully, stamp who changed it, save it and record the change in its history.
 
     ``fields`` limits the save to those columns (plus the audit columns).
     ``kind`` names the change for the history (created or updated by default);
     ``track=False`` leaves the history to the caller, for a workflow that
-    records the change itself once it is complete.
+    records the change itself once it is complete; ``before``, the stored values
+    when the caller has just read them (snapshot). An existing record is
+    written only if it is still at the version it was read at (RecordChanged
+    otherwise), and its version goes up by one.
     """
     adding = record.pk is None or record._state.adding
     if adding:
@@ -37,8 +128,15 @@ def record_save(record, *, actor, fields=None, kind=None, track=True):
     record.modified_by = actor
     record.full_clean()
     with transaction.atomic():
-        before = None if adding or not track else snapshot(record, fields=fields)
-        if fields is None:
+        if adding or not track:
+            before = None
+        elif before is None:
+            before = snapshot(record, fields=fields)
+        if adding:
+            record.save()
+        elif hasattr(record, "version"):
+            record_update_checked(record, fields)
+        elif fields is None:
             record.save()
         else:
             record.save(update_fields=[*fields, "modified_by", "modified_at"])
@@ -72,11 +170,32 @@ def refuse_computed_fields(model, names):
 
 
 def record_apply(record, *, actor, data, kind=None):
-    """Set the given field values on ``record``, validate and save it."""
+    """Set the given field values on ``record``, validate it and save the fields whose values changed.
+
+    ``data`` may name the ``version`` the values were entered against (a form
+    carries the version it was opened at); the save is refused with
+    RecordChanged when the record has moved on since.
+    """
+    data = dict(data)
+    expect_version(record, data.pop("version", None))
     refuse_computed_fields(type(record), data)
+    # Compared with the stored values, not the instance's: a form may already have set its values on it.
+    stored = snapshot(record, fields=list(data)) if record.pk is not None else {}
+    changed = []
     for name, value in data.items():
+        field = type(record)._meta.get_field(name)
+        new = value.pk if field.is_relation and isinstance(value, models.Model) else value
+        if field.attname not in stored or stored[field.attname] != new:
+            changed.append(name)
         setattr(record, name, value)
-    return record_save(record, actor=actor, kind=kind)
+    return record_save(record, actor=actor, kind=kind, fields=changed, before=stored)
+
+
+def expect_version(record, version):
+    """Make ``record``'s next save check against ``version`` (the one the user was shown), when given."""
+    if version is not None and hasattr(record, "version"):
+        record.version = int(version)
+    return record
 
 
 def record_reassign(*, record, owner, actor):
@@ -333,6 +452,10 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
             errors.append((record, error))
             continue
         record.modified_at = now
+        if hasattr(record, "version"):
+            # The import read the record under a row lock, so its version is the stored one.
+            record.version += 1
+            fields.add("version")
         updated.append(record)
         fields.update(name.removesuffix("_id") for name in names)
     if created:

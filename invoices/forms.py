@@ -6,9 +6,19 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import validate_date_in_range
 from crm.pickers import PickerFormMixin, RecordChoiceField
-from crm.record_forms import DATE_INPUT
-from invoices.models import STATUS_REASONS_BY_STATE, Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason
+from crm.record_forms import DATE_INPUT, RecordVersionFormMixin
+from invoices.models import (
+    STATUS_REASONS_BY_STATE,
+    Invoice,
+    InvoiceLine,
+    InvoiceState,
+    InvoiceStatusReason,
+    compute_line,
+    compute_totals,
+    validate_totals,
+)
 from invoices.services import LINE_FIELDS
 
 # How many empty line forms a new invoice offers, and how many "Add line" adds.
@@ -16,7 +26,7 @@ EXTRA_LINES = 3
 MAX_LINES = 200
 
 
-class InvoiceForm(PickerFormMixin, forms.ModelForm):
+class InvoiceForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """The invoice's header fields; its totals come from the lines."""
 
     class Meta:
@@ -119,8 +129,11 @@ class BaseLineFormSet(forms.BaseFormSet):
         super().clean()
         if any(self.errors):
             return
-        if not self.cleaned_lines():
+        lines = self.cleaned_lines()
+        if not lines:
             raise ValidationError(_("Add at least one line item."), code="no_lines")
+        # Each line fits (InvoiceLine.clean); their sums may not. As invoice_create will compute them.
+        validate_totals(compute_totals(_line_amounts(line) for line in lines))
 
     def kept_forms(self):
         """The line forms that make lines: the existing ones and the filled-in new ones, less the removed."""
@@ -134,6 +147,13 @@ class BaseLineFormSet(forms.BaseFormSet):
     def cleaned_lines(self):
         """The kept lines as dicts, in order, for invoice_create and invoice_update."""
         return [{name: form.cleaned_data[name] for name in LINE_FIELDS} for form in self.kept_forms()]
+
+
+def _line_amounts(line):
+    base, tax, _total = compute_line(
+        quantity=line["quantity"], unit_price=line["unit_price"], discount=line["discount"], tax_rate=line["tax_rate"]
+    )
+    return base, line["discount"], tax
 
 
 def _line_formset_class(extra):
@@ -161,5 +181,7 @@ def line_formset(data=None, *, initial=None, add_line=False):
 class MarkPaidForm(forms.Form):
     """Mark an invoice paid: when, and whether in full or in part."""
 
-    paid_date = forms.DateField(label=_("Paid on"), widget=DATE_INPUT, initial=timezone.localdate)
+    paid_date = forms.DateField(
+        label=_("Paid on"), widget=DATE_INPUT, initial=timezone.localdate, validators=[validate_date_in_range]
+    )
     partial = forms.BooleanField(label=_("Partially paid"), required=False)

@@ -1,7 +1,6 @@
 """Workflows on invoices: create with lines, edit, mark paid, cancel. Totals are computed here only."""
 
 import uuid
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,8 +9,24 @@ from django.utils.translation import gettext as _
 
 from crm.history.models import ChangeKind
 from crm.history.services import record_change
-from crm.services import record_delete, record_reassign, record_save, refuse_computed_fields
-from invoices.models import Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason, compute_line
+from crm.services import (
+    expect_version,
+    record_delete,
+    record_reassign,
+    record_save,
+    record_sync,
+    refuse_computed_fields,
+    require_version,
+)
+from invoices.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceState,
+    InvoiceStatusReason,
+    compute_line,
+    compute_totals,
+    validate_totals,
+)
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate")
 
@@ -30,35 +45,32 @@ def _write_lines(invoice: Invoice, lines) -> None:
     """Replace the invoice's lines with ``lines`` (dicts of LINE_FIELDS), validated, and store the totals."""
     invoice.lines.all().delete()
     built = []
-    errors = {}
+    errors = []
     for position, data in enumerate(lines, start=1):
         line = InvoiceLine(invoice=invoice, position=position, **{k: data[k] for k in LINE_FIELDS if k in data})
         try:
             # full_clean also turns the given values into Decimals.
             line.full_clean(exclude=["invoice"])
         except ValidationError as error:
-            errors[f"line {position}"] = error.messages
+            # One error per message, naming its line and keeping its code (a field's errors flattened).
+            errors.extend(
+                ValidationError(
+                    _("Line %(n)s: %(messages)s") % {"n": position, "messages": " ".join(line_error.messages)},
+                    code=line_error.code,
+                )
+                for line_error in ValidationError([error]).error_list
+            )
             continue
         line.base_amount, line.tax_amount, line.line_total = compute_line(
             quantity=line.quantity, unit_price=line.unit_price, discount=line.discount, tax_rate=line.tax_rate
         )
         built.append(line)
     if errors:
-        raise ValidationError(
-            [
-                ValidationError(_("Line %(n)s: %(messages)s") % {"n": key.split()[1], "messages": " ".join(msgs)})
-                for key, msgs in errors.items()
-            ]
-        )
+        raise ValidationError(errors)
+    totals = compute_totals((line.base_amount, line.discount, line.tax_amount) for line in built)
+    validate_totals(totals)
     InvoiceLine.objects.bulk_create(built)
-    _store_totals(invoice, built)
-
-
-def _store_totals(invoice: Invoice, lines) -> None:
-    invoice.subtotal = sum((line.base_amount for line in lines), Decimal("0.00"))
-    invoice.discount_total = sum((line.discount for line in lines), Decimal("0.00"))
-    invoice.tax_total = sum((line.tax_amount for line in lines), Decimal("0.00"))
-    invoice.total_amount = invoice.subtotal - invoice.discount_total + invoice.tax_total
+    invoice.subtotal, invoice.discount_total, invoice.tax_total, invoice.total_amount = totals
 
 
 def _require_active(invoice: Invoice) -> Invoice:
@@ -68,7 +80,7 @@ def _require_active(invoice: Invoice) -> Invoice:
             _("This invoice is %(state)s and can no longer be changed.") % {"state": locked.get_state_display()},
             code="not_active",
         )
-    return locked
+    return require_version(invoice, locked)
 
 
 @transaction.atomic
@@ -99,7 +111,12 @@ def _next_free_number(invoice: Invoice) -> str:
 
 @transaction.atomic
 def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
-    """Change an active invoice; ``lines``, when given, replace its line items."""
+    """Change an active invoice; ``lines``, when given, replace its line items.
+
+    ``version``, when given, is the one the user edited: the invoice and its
+    lines are one record, so a change to either since then refuses the save.
+    """
+    expect_version(invoice, fields.pop("version", None))
     locked = _require_active(invoice)
     if "owner" in fields and fields["owner"] != locked.owner:
         record_reassign(record=locked, owner=fields.pop("owner"), actor=actor)
@@ -110,7 +127,7 @@ def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
     _fill_customer(locked)
     if lines is not None:
         _write_lines(locked, lines)
-    return record_save(locked, actor=actor)
+    return record_sync(invoice, record_save(locked, actor=actor))
 
 
 @transaction.atomic
@@ -120,7 +137,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor, paid_date=None, partial=False)
     locked.state = InvoiceState.PAID
     locked.status_reason = InvoiceStatusReason.PARTIAL if partial else InvoiceStatusReason.COMPLETE
     locked.paid_date = paid_date or timezone.localdate()
-    return record_save(locked, actor=actor, kind=ChangeKind.PAID)
+    return record_sync(invoice, record_save(locked, actor=actor, kind=ChangeKind.PAID))
 
 
 @transaction.atomic
@@ -129,7 +146,7 @@ def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
     locked = _require_active(invoice)
     locked.state = InvoiceState.CANCELED
     locked.status_reason = InvoiceStatusReason.CANCELED
-    return record_save(locked, actor=actor, kind=ChangeKind.CANCELED)
+    return record_sync(invoice, record_save(locked, actor=actor, kind=ChangeKind.CANCELED))
 
 
 def invoice_reassign(*, invoice: Invoice, owner, actor) -> Invoice:

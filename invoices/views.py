@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error, record_action
+from crm.record_views import (
+    RecordDeleteView,
+    RecordReassignView,
+    add_service_error,
+    expect_posted_version,
+    record_action,
+)
 from crm.redirects import query_pk, safe_next
 from invoices import services
 from invoices.filters import InvoiceFilter
@@ -147,6 +153,7 @@ def invoice_mark_paid(request, pk):
     permissions.require(permissions.can_change(request.user, invoice))
     if refused := _refuse_if_not_active(request, invoice):
         return refused
+    expect_posted_version(request, invoice)
     form = MarkPaidForm(request.POST)
     if form.is_valid():
         try:

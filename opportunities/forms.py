@@ -4,15 +4,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.limits import validate_date_in_range
 from crm.models import MoneyField
 from crm.pickers import PickerFormMixin, RecordChoiceField
-from crm.record_forms import DATE_INPUT
+from crm.record_forms import DATE_INPUT, RecordVersionFormMixin
 from opportunities.models import STATUS_REASONS_BY_STATE, Opportunity, OpportunityState, OpportunityStatusReason
 
 LOST_REASONS = STATUS_REASONS_BY_STATE[OpportunityState.LOST]
 
 
-class OpportunityForm(PickerFormMixin, forms.ModelForm):
+class OpportunityForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """The fields a salesperson fills in for an open opportunity."""
 
     class Meta:
@@ -60,7 +61,9 @@ class CloseAsWonForm(forms.Form):
     """Close an opportunity as won: what it actually brought in, and when."""
 
     actual_revenue = MoneyField().formfield(label=_("Actual revenue"), min_value=0, required=True)
-    close_date = forms.DateField(label=_("Actual close date"), widget=DATE_INPUT, initial=timezone.localdate)
+    close_date = forms.DateField(
+        label=_("Actual close date"), widget=DATE_INPUT, initial=timezone.localdate, validators=[validate_date_in_range]
+    )
 
 
 class CloseAsLostForm(forms.Form):
@@ -70,4 +73,6 @@ class CloseAsLostForm(forms.Form):
         label=_("Status reason"),
         choices=[(value, label) for value, label in OpportunityStatusReason.choices if value in LOST_REASONS],
     )
-    close_date = forms.DateField(label=_("Actual close date"), widget=DATE_INPUT, initial=timezone.localdate)
+    close_date = forms.DateField(
+        label=_("Actual close date"), widget=DATE_INPUT, initial=timezone.localdate, validators=[validate_date_in_range]
+    )

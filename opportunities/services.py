@@ -6,7 +6,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.history.models import ChangeKind
-from crm.services import record_apply, record_delete, record_reassign, record_save
+from crm.services import (
+    expect_version,
+    record_apply,
+    record_delete,
+    record_reassign,
+    record_save,
+    record_sync,
+    require_version,
+)
 from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason
 
 
@@ -26,7 +34,8 @@ def opportunity_create(*, actor, owner=None, **fields) -> Opportunity:
 
 @transaction.atomic
 def opportunity_update(*, opportunity: Opportunity, actor, **fields) -> Opportunity:
-    """Change an open opportunity's fields."""
+    """Change an open opportunity's fields; ``version``, when given, is the one the user edited."""
+    expect_version(opportunity, fields.pop("version", None))
     if not opportunity.is_open:
         raise ValidationError(_("A closed opportunity cannot be edited. Reopen it first."), code="closed")
     if "owner" in fields and fields["owner"] != opportunity.owner:
@@ -49,7 +58,7 @@ def _lock_open(opportunity: Opportunity) -> Opportunity:
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.state != OpportunityState.OPEN:
         raise ValidationError(_("This opportunity is already closed."), code="already_closed")
-    return locked
+    return require_version(opportunity, locked)
 
 
 @transaction.atomic
@@ -67,7 +76,7 @@ def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_
     locked.probability = 100
     locked.actual_revenue = actual_revenue
     locked.actual_close_date = close_date or timezone.localdate()
-    return record_save(locked, actor=actor, kind=ChangeKind.WON)
+    return record_sync(opportunity, record_save(locked, actor=actor, kind=ChangeKind.WON))
 
 
 @transaction.atomic
@@ -81,7 +90,7 @@ def opportunity_close_as_lost(*, opportunity: Opportunity, status_reason, close_
     locked.probability = 0
     locked.actual_revenue = None
     locked.actual_close_date = close_date or timezone.localdate()
-    return record_save(locked, actor=actor, kind=ChangeKind.LOST)
+    return record_sync(opportunity, record_save(locked, actor=actor, kind=ChangeKind.LOST))
 
 
 @transaction.atomic
@@ -90,11 +99,12 @@ def opportunity_reopen(*, opportunity: Opportunity, actor) -> Opportunity:
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.state == OpportunityState.OPEN:
         raise ValidationError(_("This opportunity is already open."), code="already_open")
+    require_version(opportunity, locked)
     locked.state = OpportunityState.OPEN
     locked.status_reason = OpportunityStatusReason.IN_PROGRESS
     locked.actual_revenue = None
     locked.actual_close_date = None
-    return record_save(locked, actor=actor, kind=ChangeKind.REOPENED)
+    return record_sync(opportunity, record_save(locked, actor=actor, kind=ChangeKind.REOPENED))
 
 
 def opportunity_reassign(*, opportunity: Opportunity, owner, actor) -> Opportunity:

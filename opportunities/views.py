@@ -10,7 +10,13 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
-from crm.record_views import RecordDeleteView, RecordReassignView, add_service_error, record_action
+from crm.record_views import (
+    RecordDeleteView,
+    RecordReassignView,
+    add_service_error,
+    expect_posted_version,
+    record_action,
+)
 from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices.models import Invoice
@@ -148,6 +154,7 @@ def _close(request, pk, form_class, close):
     if not opportunity.is_open:
         messages.error(request, _("This opportunity is already closed."))
         return redirect(opportunity)
+    expect_posted_version(request, opportunity)
     form = form_class(request.POST)
     if form.is_valid():
         try:

@@ -9,7 +9,7 @@ from crm.history.context import current_import_job_id, current_via
 from crm.history.models import ChangeEvent, ChangeKind, RecordType, Via
 
 # Columns that say who touched a record when; the event itself carries that.
-UNTRACKED = frozenset({"id", "created_at", "created_by", "modified_at", "modified_by"})
+UNTRACKED = frozenset({"id", "created_at", "created_by", "modified_at", "modified_by", "version"})
 
 
 def tracked_fields(model) -> list[models.Field]:

@@ -1,11 +1,13 @@
 """The admin's Import and Export for accounts and contacts, on django-import-export, through the CRM's import path."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from crm.admin_mixins import RecordVersionAdminMixin, ServiceRefused, call_service
 from crm.imports.engine import ImportOptions
 from crm.imports.formats import AnyFormat, NeutralisedCSV, NeutralisedXLSX, XMLSpreadsheetFormat
 from crm.imports.models import ImportJob, ImportMode
@@ -29,7 +31,7 @@ class CrmConfirmImportForm(ConfirmImportForm):
     all_or_nothing = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class CrmImportExportAdmin(ImportExportModelAdmin):
+class CrmImportExportAdmin(RecordVersionAdminMixin, ImportExportModelAdmin):
     """Import (preview, then confirm) and export, gated by crm.import_data, rows saved by the import engine."""
 
     import_form_class = CrmImportForm
@@ -67,15 +69,27 @@ class CrmImportExportAdmin(ImportExportModelAdmin):
         # The import job records who imported what; no admin log row per record.
         return None
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # Refused by the service (a stale version among others): rolled back, said on the form's page.
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_through_services(self, request, obj, form, change, create, update, name):
         """Save the admin form's record through the app's create/update service (full validation, audit)."""
-        fields = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
+        fields = {
+            field: form.cleaned_data[field]
+            for field in form.changed_data
+            if field in form.cleaned_data and field != "version"
+        }
         if change:
             # The form has already set its values on obj: give the service the stored record to compare with.
             original = type(obj)._default_manager.get(pk=obj.pk)
-            update(**{name: original}, actor=request.user, **fields)
+            call_service(update, **{name: original}, actor=request.user, **fields, **self.version_of(form))
         else:
-            saved = create(actor=request.user, **dict(form.cleaned_data))
+            saved = call_service(create, actor=request.user, **dict(form.cleaned_data))
             obj.pk = saved.pk
             obj._state.adding = False
 

@@ -71,7 +71,7 @@ def test_every_role_reads_lists_and_edits_any_contact(client, request, role, oth
         reverse("contacts:edit", args=[contact.pk]),
     ]:
         assert client.get(url).status_code == 200, url
-    assert client.post(reverse("contacts:edit", args=[contact.pk]), _form_data()).status_code == 302
+    assert client.post(reverse("contacts:edit", args=[contact.pk]), _form_data(version=contact.version)).status_code == 302
     contact.refresh_from_db()
     assert (contact.last_name, contact.modified_by) == ("Stănescu", user)
 
@@ -163,7 +163,7 @@ def test_edit_refuses_to_move_a_contact_to_another_account(client, salesperson):
     client.force_login(salesperson)
     response = client.post(
         reverse("contacts:edit", args=[contact.pk]),
-        _form_data(first_name="Elena", last_name="Vasilescu Nouă", account=second.pk),
+        _form_data(first_name="Elena", last_name="Vasilescu Nouă", account=second.pk, version=contact.version),
     )
     assert response.status_code == 200
     errors = response.context["form"].errors["account"]
@@ -178,10 +178,10 @@ def test_edit_refuses_to_move_a_contact_to_another_account(client, salesperson):
 def test_edit_can_give_a_free_contact_an_account_and_take_it_away(client, salesperson, contact):
     account = AccountFactory(owner=salesperson)
     client.force_login(salesperson)
-    client.post(reverse("contacts:edit", args=[contact.pk]), _form_data(account=account.pk))
+    client.post(reverse("contacts:edit", args=[contact.pk]), _form_data(account=account.pk, version=contact.version))
     contact.refresh_from_db()
     assert contact.account == account
-    client.post(reverse("contacts:edit", args=[contact.pk]), _form_data(account=""))
+    client.post(reverse("contacts:edit", args=[contact.pk]), _form_data(account="", version=contact.version))
     contact.refresh_from_db()
     assert contact.account is None
 

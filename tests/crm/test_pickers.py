@@ -192,7 +192,8 @@ def test_the_primary_contact_is_chosen_among_the_accounts_own_contacts(client, s
     form = AccountForm(instance=account, user=salesperson)
     field = form.fields["primary_contact"]
     assert field.search_url() == f"{reverse('crm:pick', args=['contacts'])}?account={account.pk}"
-    data = {"name": account.name, "relationship_type": account.relationship_type, "currency": "RON"}
+    data = {"name": account.name, "relationship_type": account.relationship_type, "currency": "RON",
+            "version": account.version}
     assert AccountForm({**data, "primary_contact": own.pk}, instance=account, user=salesperson).is_valid()
     refused = AccountForm({**data, "primary_contact": other.pk}, instance=account, user=salesperson)
     assert not refused.is_valid()

@@ -361,6 +361,7 @@ def test_edit_replaces_the_lines_and_recomputes_the_totals(client, salesperson):
         invoice_post_data(
             invoice_number=invoice.invoice_number,
             account=invoice.account_id,
+            version=invoice.version,
             name="Servicii cloud (rev.)",
             initial_forms=1,
             lines=[
@@ -384,7 +385,7 @@ def test_edit_with_a_bad_line_changes_nothing(client, salesperson):
         reverse("invoices:edit", args=[invoice.pk]),
         invoice_post_data(
             invoice_number=invoice.invoice_number, account=invoice.account_id, name="Changed", initial_forms=1,
-            lines=[line(quantity="-1")],
+            version=invoice.version, lines=[line(quantity="-1")],
         ),
     )
     assert response.status_code == 200

@@ -474,7 +474,7 @@ def test_edit_changes_an_open_opportunity(client, salesperson):
     response = client.post(
         reverse("opportunities:edit", args=[opportunity.pk]),
         {"topic": "Renamed", "account": opportunity.account_id, "currency": "EUR", "probability": "60",
-         "sales_stage": "propose", "status_reason": "on_hold"},
+         "sales_stage": "propose", "status_reason": "on_hold", "version": opportunity.version},
     )
     assert response.status_code == 302
     opportunity.refresh_from_db()
