@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +42,26 @@ class Industry(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+def account_number_key(number: str) -> str:
+    """An account number as numbers are compared: without surrounding spaces, in lower case."""
+    return number.strip().lower()
+
+
+class AccountQuerySet(models.QuerySet):
+    def with_number_keys(self, keys):
+        """Accounts whose number's key (account_number_key) is among ``keys``, annotated with ``number_key``.
+
+        Read through the unique B-tree index on LOWER(account_number) (the
+        condition on '' matches the index's own), never the trigram index the
+        search uses, which is on UPPER(account_number).
+        """
+        return self.exclude(account_number="").annotate(number_key=Lower("account_number")).filter(number_key__in=keys)
+
+
 class Account(OwnedRecord, PostalAddress):
     """A company the sales team does business with."""
+
+    objects = AccountQuerySet.as_manager()
 
     name = models.CharField(_("account name"), max_length=160)
     account_number = models.CharField(
@@ -102,9 +120,9 @@ class Account(OwnedRecord, PostalAddress):
         ]
         constraints = [
             models.UniqueConstraint(
-                Upper("account_number"),
+                Lower("account_number"),
                 condition=~Q(account_number=""),
-                name="account_number_unique",
+                name="account_number_unique_ci",
                 violation_error_message=_("An account with this account number already exists."),
                 violation_error_code="account_number_taken",
             ),

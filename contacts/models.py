@@ -15,8 +15,20 @@ class PreferredContactMethod(models.TextChoices):
     MAIL = "mail", _("Mail")
 
 
+class ContactQuerySet(models.QuerySet):
+    def with_email_keys(self, keys):
+        """Contacts whose email in lower case is among ``keys``, with ``email_key`` (B-tree on LOWER(email))."""
+        return self.annotate(email_key=Lower("email")).filter(email_key__in=keys)
+
+    def with_last_name_keys(self, keys):
+        """Contacts whose last name in lower case is among ``keys`` (B-tree on LOWER(last_name))."""
+        return self.annotate(last_name_key=Lower("last_name")).filter(last_name_key__in=keys)
+
+
 class Contact(OwnedRecord, PostalAddress):
     """A person the sales team works with; belongs to at most one account."""
+
+    objects = ContactQuerySet.as_manager()
 
     first_name = models.CharField(_("first name"), max_length=80, blank=True)
     last_name = models.CharField(_("last name"), max_length=80)
@@ -62,6 +74,7 @@ class Contact(OwnedRecord, PostalAddress):
             models.Index(fields=["account", "last_name", "first_name"], name="contact_account_name_idx"),
             models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
             models.Index(Lower("email"), name="contact_email_idx"),
+            models.Index(Lower("last_name"), name="contact_last_name_lower_idx"),
             models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),
         ]
 

@@ -53,3 +53,50 @@ class CreateIndexConcurrently(migrations.RunSQL):
         if schema_editor.connection.vendor != "postgresql":
             return
         super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddIndexConcurrently(migrations.AddIndex):
+    """AddIndex, built with CREATE INDEX CONCURRENTLY on PostgreSQL and as usual elsewhere.
+
+    The migration holding it must set ``atomic = False``.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.add_index(model, self.index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.remove_index(model, self.index, concurrently=True)
+
+
+class AddUniqueConstraintConcurrently(migrations.AddConstraint):
+    """AddConstraint for a unique constraint on expressions (a unique index), built concurrently on PostgreSQL.
+
+    The migration holding it must set ``atomic = False``.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            sql = str(self.constraint.create_sql(model, schema_editor))
+            if not sql.startswith("CREATE UNIQUE INDEX "):
+                raise ValueError(f"{self.constraint.name} is not built as a unique index: {sql}")
+            schema_editor.execute(sql.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1))
+
+
+class RemoveConstraintConcurrently(migrations.RemoveConstraint):
+    """RemoveConstraint for a unique index, dropped with DROP INDEX CONCURRENTLY on PostgreSQL."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.name)}")

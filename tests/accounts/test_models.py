@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_account_number_is_unique_ignoring_case():
     AccountFactory(account_number="ACC-1001")
-    with violates("account_number_unique"):
+    with violates("account_number_unique_ci"):
         AccountFactory(account_number="acc-1001")
 
 
