@@ -158,3 +158,28 @@ def insert_rows(model, names, rows):
 def _write_now(model, fields, rows):
     """_write on the connection of the thread that runs it (a deferred write runs in another thread)."""
     _write(connections[router.db_for_write(model)], model, fields, rows)
+
+
+# Imports into one kind of record take this lock per batch, so concurrent imports match each other's rows.
+IMPORT_LOCK_NAMESPACE = 0x43524D
+
+
+def hold_import_lock(target: str, *, using="default") -> None:
+    """Wait for, then hold until this transaction ends, the lock each import batch into ``target`` takes.
+
+    A batch reads what exists, decides (create, update, skip) and writes in one
+    transaction. Two imports of the same file at once would each read "no such
+    account" and both create it. Under this lock (a transaction-level advisory
+    lock on PostgreSQL) a batch reads only after every other batch into the
+    same records has committed, so imports behave as if they ran one after
+    the other, batch by batch; the lock is held for one batch, not the job,
+    and no page takes it. SQLite needs none: its write transactions are
+    IMMEDIATE, so they run one at a time already.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("hold_import_lock() needs a transaction to hold the lock for")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK_NAMESPACE, target])

@@ -9,6 +9,7 @@ running the same file again matches what they wrote instead of duplicating it.
 """
 
 import datetime
+import itertools
 import logging
 import queue
 import threading
@@ -20,19 +21,18 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connections, transaction
 from django.db import connection as default_connection
-from django.db import connections, transaction
 from django.db.models.base import ModelState
-from django.db.models.functions import Lower, Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Account
+from accounts.models import Account, account_number_key
 from accounts.services import account_import_batch
 from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
-from crm.bulk import defer_or_run, deferred_writes, insert_records, insert_rows
+from crm.bulk import defer_or_run, deferred_writes, hold_import_lock, insert_records, insert_rows
 from crm.history.models import ChangeEvent
 from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
@@ -55,6 +55,8 @@ class ImportOptions:
     create_missing_accounts: bool = False
     dry_run: bool = False
     batch_size: int = DEFAULT_BATCH_SIZE
+    # Resuming a job: the rows its committed batches already hold are read past.
+    skip_rows: int = 0
 
 
 @dataclass
@@ -266,6 +268,18 @@ class _NeedsLockedWrite(Exception):
     """A batch planned ahead touches records that exist or are being written: it is written the locked way."""
 
 
+class _WriteConflict(Exception):
+    """A batch planned ahead found, once its writer held the import lock, records another import wrote meanwhile.
+
+    Nothing of it was written; the importing thread plans it again, the locked way.
+    """
+
+    def __init__(self):
+        super().__init__("another import wrote records this batch matches")
+        self.batch = None
+        self.state = None
+
+
 @dataclass
 class BatchKeys:
     """What the rows of a batch can match on: account numbers (upper case) and names; contact emails and last names."""
@@ -292,6 +306,7 @@ class BatchWriter:
 
     def __init__(self):
         self.pending = None
+        self._submitted = (None, None)
         self._queue = queue.Queue(maxsize=1)
         self._idle = threading.Event()
         self._idle.set()
@@ -307,6 +322,9 @@ class BatchWriter:
                         with transaction.atomic():
                             for write in writes:
                                 write()
+                except IntegrityError:
+                    # A record written meanwhile by another path took a key of this batch: plan it again, locked.
+                    self._error = _WriteConflict()
                 except BaseException as error:  # raised in the importing thread by wait()
                     self._error = error
                 finally:
@@ -314,18 +332,27 @@ class BatchWriter:
         finally:
             connections.close_all()  # this thread's connections only
 
-    def submit(self, writes, keys):
+    def submit(self, writes, keys, *, batch=None, state=None):
         self.wait()
         self.pending = keys
+        self._submitted = (batch, state)
         self._idle.clear()
         self._queue.put(writes)
 
     def wait(self):
-        """Wait until every submitted batch is committed; raise the error that stopped one."""
+        """Wait until every submitted batch is committed; raise the error that stopped one.
+
+        A _WriteConflict carries the batch and the importer's state before it,
+        and does not stop the writer: the importer writes that batch again.
+        """
         self._idle.wait()
         self.pending = None
         if self._error is not None:
-            raise self._error
+            error = self._error
+            if isinstance(error, _WriteConflict):
+                self._error = None
+                error.batch, error.state = self._submitted
+            raise error
 
     def stop(self):
         self._queue.put(None)
@@ -341,6 +368,10 @@ class Importer:
         self.actor = actor
         self.job = job
         self.outcome = ImportOutcome(file_format=table.format, headers=list(table.headers))
+        if job is not None and options.skip_rows:
+            # Resuming: the counts go on from what the committed batches counted.
+            self.outcome.created, self.outcome.updated = job.created_count, job.updated_count
+            self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
         self.model = Account if options.target == "accounts" else Contact
         columns = ACCOUNT_COLUMNS if options.target == "accounts" else CONTACT_COLUMNS
         self.mapping, self.outcome.ignored_columns = map_headers(table.headers, columns, self.model)
@@ -360,6 +391,7 @@ class Importer:
         self.new_record = RecordFactory(self.model)
         self.history_rows = []
         self._ahead_of = None  # BatchKeys while a batch is planned ahead of the writer
+        self._looked_up = None  # what that plan looked up and did not find, for the writer to check again
 
     @property
     def _single_transaction(self):
@@ -405,17 +437,27 @@ class Importer:
         return self.outcome
 
     def _run_batches(self):
-        batches = ParsedBatches(self.table.rows, self._parse, self.options.batch_size)
+        rows = self.table.rows
+        if self.options.skip_rows:
+            # Resuming: the rows of the batches already committed are read past, not imported again.
+            rows = itertools.islice(rows, self.options.skip_rows, None)
+        batches = ParsedBatches(rows, self._parse, self.options.batch_size)
         writer = BatchWriter() if self._can_write_ahead() else None
         try:
             for batch in batches:
                 if writer is not None:
                     if self._run_batch_ahead(batch, writer):
                         continue
-                    writer.wait()  # the batches before this one are committed first
-                self._run_batch(batch)
+                    try:
+                        writer.wait()  # the batches before this one are committed first
+                    except _WriteConflict as conflict:
+                        self._rewrite(conflict)
+                self._run_batch_locked(batch)
             if writer is not None:
-                writer.wait()
+                try:
+                    writer.wait()
+                except _WriteConflict as conflict:
+                    self._rewrite(conflict)
         finally:
             batches.stop()
             if writer is not None:
@@ -440,40 +482,117 @@ class Importer:
 
     COUNTERS = ("created", "updated", "skipped", "failed", "accounts_created")
 
-    def _run_batch_ahead(self, batch, writer):
-        """Plan ``batch`` (read, decide, validate, take ids) and hand its writes to ``writer``; False if it cannot."""
+    def _state(self):
+        """What a batch changes in the importer's own counts, to put back when the batch is written again."""
         counts = [getattr(self.outcome, name) for name in self.COUNTERS]
-        processed = self.job.processed_rows
+        return counts, (self.job.processed_rows if self.job is not None else 0), len(self.outcome.issues)
+
+    def _restore(self, state):
+        counts, processed, issues = state
+        for name, value in zip(self.COUNTERS, counts, strict=True):
+            setattr(self.outcome, name, value)
+        if self.job is not None:
+            self.job.processed_rows = processed
+        del self.outcome.issues[issues:]
+        self.history_rows = []
+
+    def _rewrite(self, conflict):
+        """Write again, the locked way, a batch whose writer found another import's records in its way."""
+        self._restore(conflict.state)
+        self._run_batch_locked(conflict.batch)
+
+    def _run_batch_locked(self, batch):
+        """Write ``batch`` under the import lock; once more if a record another path wrote collides with it.
+
+        The lock orders the imports among themselves; a record created meanwhile
+        by other means (a form, the admin) can still take an account number the
+        batch was about to use. The unique index refuses the batch, which is
+        rolled back whole and planned again, and matches that record this time.
+        """
+        if self._single_transaction:
+            self._run_batch(batch)
+            return
+        state = self._state()
+        try:
+            self._run_batch(batch)
+        except IntegrityError:
+            logger.info("Import batch at row %s collided with a record written meanwhile; planning it again",
+                        batch[0].number if batch else "?")
+            self._restore(state)
+            self._run_batch(batch)
+
+    def _run_batch_ahead(self, batch, writer):
+        """Plan ``batch`` (read, decide, validate, take ids) and hand its writes to ``writer``; False if it cannot.
+
+        The plan assumed that none of the batch's keys exists; the writer checks
+        that again once it holds the import lock, before writing (``_guard``).
+        """
+        state = self._state()
         self._ahead_of = writer.pending or BatchKeys()
+        self._looked_up = None
         try:
             with deferred_writes() as writes:
                 self._run_batch(batch)
         except _NeedsLockedWrite:
-            for name, value in zip(self.COUNTERS, counts, strict=True):
-                setattr(self.outcome, name, value)
-            self.job.processed_rows = processed
-            self.history_rows = []
+            self._restore(state)
             return False
         finally:
             self._ahead_of = None
-        writer.submit(writes, self._batch_keys(batch))
+        writes.insert(0, partial(self._guard, self._looked_up))
+        try:
+            writer.submit(writes, self._batch_keys(batch), batch=batch, state=state)
+        except _WriteConflict as conflict:
+            # The batch before this one met another import's records: write it again, then this one, locked.
+            self._restore(conflict.state)
+            self._run_batch_locked(conflict.batch)
+            self._run_batch_locked(batch)
         return True
+
+    def _guard(self, looked_up):
+        """In the writer's transaction: take the import lock, then refuse the batch if its keys exist by now."""
+        self._lock_targets()
+        if looked_up is not None and self._any_exist(*looked_up):
+            raise _WriteConflict
+
+    def _lock_targets(self):
+        hold_import_lock(self.options.target)
+        if self.options.target == "contacts" and self.options.create_missing_accounts:
+            hold_import_lock("accounts")  # always after the contacts lock, never before
+
+    def _any_exist(self, kind, first, second):
+        """Whether any record now matches the keys a batch planned ahead looked up and did not find."""
+        if kind == "accounts":
+            numbers, names = first, second
+            return (bool(numbers) and Account.objects.with_number_keys(numbers).exists()) or (
+                bool(names) and Account.objects.filter(name__in=names).exists()
+            )
+        emails, name_keys = first, second
+        if emails and Contact.objects.with_email_keys(emails).exists():
+            return True
+        if not name_keys:
+            return False
+        stored = Contact.objects.with_last_name_keys({key[2] for key in name_keys}).values_list(
+            "first_name", "last_name", "account_id"
+        )
+        return any(("name", first.lower(), last.lower(), account) in name_keys for first, last, account in stored)
 
     def _batch_keys(self, batch):
         data = [row.data for row in batch]
         if self.options.target == "accounts":
             return BatchKeys(
-                numbers=frozenset(d["account_number"].upper() for d in data if d.get("account_number")),
+                numbers=frozenset(account_number_key(d["account_number"]) for d in data if d.get("account_number")),
                 names=frozenset(d["name"] for d in data if d.get("name")),
             )
         return BatchKeys(
             emails=frozenset(d["email"].lower() for d in data if d.get("email")),
-            last_names=frozenset(d.get("last_name", "").casefold() for d in data),
+            last_names=frozenset(d.get("last_name", "").lower() for d in data),
         )
 
     def _run_batch(self, batch):
         issues_before = len(self.outcome.issues)
         with transaction.atomic():
+            if self._ahead_of is None:
+                self._lock_targets()
             if self.options.target == "accounts":
                 issues, records = self._accounts_batch(batch)
             else:
@@ -519,7 +638,9 @@ class Importer:
         # The values of now, written now or with the batch in the writing thread.
         defer_or_run(
             partial(
-                ImportJob.objects.filter(pk=job.pk).update,
+                _write_counts,
+                job.pk,
+                job.resumes,
                 processed_rows=job.processed_rows,
                 created_count=job.created_count,
                 updated_count=job.updated_count,
@@ -663,7 +784,7 @@ class Importer:
     def _account_key(self, data):
         number = data.get("account_number")
         if number:
-            return ("account_number", number.upper())
+            return ("account_number", account_number_key(number))
         return ("name", data.get("name", ""))
 
     def _accounts_batch(self, batch):
@@ -673,7 +794,7 @@ class Importer:
                 issues.append(self._fail_parsed(row))
             else:
                 valid.append(row)
-        numbers = {row.data["account_number"].upper() for row in valid if row.data.get("account_number")}
+        numbers = {account_number_key(row.data["account_number"]) for row in valid if row.data.get("account_number")}
         names = {row.data.get("name") for row in valid if not row.data.get("account_number") and row.data.get("name")}
         by_number, by_name = self._existing_accounts(numbers, names)
         owners = self._owners(valid)
@@ -750,15 +871,15 @@ class Importer:
         by_number, by_name = {}, defaultdict(list)
         queryset = Account.objects.select_for_update(of=("self",)) if self._can_lock() else Account.objects.all()
         if numbers:
-            # The condition on '' lets the database use the partial unique index on UPPER(account_number).
-            numbered = queryset.exclude(account_number="").annotate(number_upper=Upper("account_number"))
-            for account in numbered.filter(number_upper__in=numbers):
-                by_number[account.number_upper] = account
+            for account in queryset.with_number_keys(numbers):
+                by_number[account.number_key] = account
         if names:
             for account in queryset.filter(name__in=names):
                 by_name[account.name].append(account)
-        if ahead is not None and (by_number or by_name):
-            raise _NeedsLockedWrite
+        if ahead is not None:
+            if by_number or by_name:
+                raise _NeedsLockedWrite
+            self._looked_up = ("accounts", frozenset(numbers), frozenset(names))
         return by_number, by_name
 
     def _validator(self, model):
@@ -828,7 +949,7 @@ class Importer:
     def _contact_account_ref(self, data):
         number = data.get("account_number")
         if number:
-            return ("account_number", number.upper())
+            return ("account_number", account_number_key(number))
         name = data.get("company_name")
         if name:
             return ("company_name", name)
@@ -843,9 +964,8 @@ class Importer:
         # A contact needs of its account only the id; the name and number go into error messages.
         accounts = Account.objects.only("pk", "name", "account_number")
         if numbers:
-            numbered = accounts.exclude(account_number="").annotate(number_upper=Upper("account_number"))
-            for account in numbered.filter(number_upper__in=numbers):
-                by_number[account.number_upper] = account
+            for account in accounts.with_number_keys(numbers):
+                by_number[account.number_key] = account
         if names:
             for account in accounts.filter(name__in=names):
                 by_name[account.name].append(account)
@@ -904,7 +1024,8 @@ class Importer:
         email = data.get("email")
         if email:
             return ("email", email.lower())
-        return ("name", data.get("first_name", "").casefold(), data.get("last_name", "").casefold(), account_id)
+        # Lower case as the database's LOWER() folds it, so the lookup's index serves the same keys.
+        return ("name", data.get("first_name", "").lower(), data.get("last_name", "").lower(), account_id)
 
     def _existing_contacts(self, keys):
         emails = {key[1] for key in keys if key[0] == "email"}
@@ -917,15 +1038,17 @@ class Importer:
             queryset = queryset.select_for_update(of=("self",))
         by_email, by_name = defaultdict(list), defaultdict(list)
         if emails:
-            for contact in queryset.annotate(email_lower=Lower("email")).filter(email_lower__in=emails):
-                by_email[("email", contact.email_lower)].append(contact)
+            for contact in queryset.with_email_keys(emails):
+                by_email[("email", contact.email_key)].append(contact)
         if last_names:
-            for contact in queryset.annotate(last_lower=Lower("last_name")).filter(last_lower__in=last_names):
-                key = ("name", contact.first_name.casefold(), contact.last_name.casefold(), contact.account_id)
+            for contact in queryset.with_last_name_keys(last_names):
+                key = ("name", contact.first_name.lower(), contact.last_name.lower(), contact.account_id)
                 by_name[key].append(contact)
         found = by_email | by_name
-        if ahead is not None and any(key in found for key in keys):
-            raise _NeedsLockedWrite
+        if ahead is not None:
+            if any(key in found for key in keys):
+                raise _NeedsLockedWrite
+            self._looked_up = ("contacts", frozenset(emails), frozenset(key for key in keys if key[0] == "name"))
         return found
 
     def _contacts_batch(self, batch):
@@ -1009,6 +1132,16 @@ class Importer:
                 issues.append(self._validation_issue(row, error))
         service_issues, records = self._save_batch(contact_import_batch, Contact, new, changed, "contacts")
         return issues + service_issues, self._extra_records + records
+
+
+class JobTakenOver(Exception):
+    """This run's job was resumed by another worker (it took too long to report progress): stop, write nothing."""
+
+
+def _write_counts(job_id, resumes, **counts):
+    """Store a batch's counts on its job, in the batch's transaction; refuse the batch if the job was taken over."""
+    if not ImportJob.objects.filter(pk=job_id, resumes=resumes).update(**counts):
+        raise JobTakenOver(_("The import job was resumed by another worker; this run stops."))
 
 
 def ref_column(data):

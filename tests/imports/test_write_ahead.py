@@ -5,7 +5,7 @@ committed rows), so they run on PostgreSQL with a transactional database.
 """
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.models import Account
 from contacts.models import Contact
@@ -28,9 +28,9 @@ def submitted(monkeypatch):
     batches = []
     submit = engine.BatchWriter.submit
 
-    def counting(writer, writes, keys):
+    def counting(writer, writes, keys, **kwargs):
         batches.append(keys)
-        return submit(writer, writes, keys)
+        return submit(writer, writes, keys, **kwargs)
 
     monkeypatch.setattr(engine.BatchWriter, "submit", counting)
     return batches
@@ -116,30 +116,51 @@ def test_a_write_that_fails_rolls_its_batch_back_and_stops_the_writer(sales_mana
         writer.submit([lambda: AccountFactory(name="Scrisa", owner=sales_manager)], engine.BatchKeys())
         writer.wait()
 
-        def taken_number():
-            Account.objects.create(name="Dubla", account_number="D-1", owner=sales_manager)
-            with transaction.atomic():
-                Account.objects.create(name="Dubla 2", account_number="d-1", owner=sales_manager)
+        def disk_full():
+            raise DatabaseError("could not extend file: No space left on device")
 
-        writer.submit([lambda: AccountFactory(name="Pe jumătate", owner=sales_manager), taken_number],
+        writer.submit([lambda: AccountFactory(name="Pe jumătate", owner=sales_manager), disk_full],
                       engine.BatchKeys())
-        with pytest.raises(IntegrityError):
+        with pytest.raises(DatabaseError):
             writer.wait()
         # Nothing after the error is written either: the next batch is refused with the same error.
-        with pytest.raises(IntegrityError):
+        with pytest.raises(DatabaseError):
             writer.submit([lambda: AccountFactory(name="După", owner=sales_manager)], engine.BatchKeys())
     finally:
         writer.stop()
     assert list(Account.objects.values_list("name", flat=True)) == ["Scrisa"]
 
 
-def test_a_failed_batch_write_fails_the_job_and_keeps_the_batches_before(sales_manager, settings, monkeypatch):
+def test_a_batch_that_collides_with_a_record_written_meanwhile_is_handed_back_to_be_planned_again(sales_manager):
+    writer = engine.BatchWriter()
+    try:
+        def taken_number():
+            Account.objects.create(name="Dubla", account_number="D-1", owner=sales_manager)
+            with transaction.atomic():
+                Account.objects.create(name="Dubla 2", account_number="d-1", owner=sales_manager)
+
+        writer.submit([lambda: AccountFactory(name="Pe jumătate", owner=sales_manager), taken_number],
+                      engine.BatchKeys(), batch="the batch", state="its state")
+        with pytest.raises(engine._WriteConflict) as conflict:
+            writer.wait()
+        assert (conflict.value.batch, conflict.value.state) == ("the batch", "its state")
+        # The writer goes on: the batch planned again is written.
+        writer.submit([lambda: AccountFactory(name="Din nou", owner=sales_manager)], engine.BatchKeys())
+        writer.wait()
+    finally:
+        writer.stop()
+    assert list(Account.objects.values_list("name", flat=True)) == ["Din nou"]
+
+
+def _run_job_with_failing_third_write(sales_manager, settings, monkeypatch, error):
     import io
 
     from crm.imports import services
     from crm.imports.readers import open_table
 
-    monkeypatch.setattr(services, "_options", lambda job: engine.ImportOptions(target=job.target, batch_size=4))
+    monkeypatch.setattr(
+        services, "_options", lambda job, **kwargs: engine.ImportOptions(target=job.target, batch_size=4)
+    )
     settings.CRM_IMPORT_WRITE_AHEAD = True
     rows = [["Account Name", "Account Number"]] + [[f"Firma {index}", f"F-{index}"] for index in range(12)]
     write_now = engine.insert_rows.__globals__["_write_now"]
@@ -148,7 +169,7 @@ def test_a_failed_batch_write_fails_the_job_and_keeps_the_batches_before(sales_m
     def failing_third_batch(model, fields, prepared):
         calls.append(model)
         if model is Account and calls.count(Account) == 3:
-            raise IntegrityError("account_number_unique")
+            raise error
         return write_now(model, fields, prepared)
 
     monkeypatch.setitem(engine.insert_rows.__globals__, "_write_now", failing_third_batch)
@@ -156,6 +177,21 @@ def test_a_failed_batch_write_fails_the_job_and_keeps_the_batches_before(sales_m
     with io.BytesIO(csv_bytes(rows)) as handle:
         services.import_job_run(job=job, table=open_table(handle))
     job.refresh_from_db()
-    assert job.state == "failed" and "account_number_unique" in job.message
+    return job
+
+
+def test_a_failed_batch_write_fails_the_job_and_keeps_the_batches_before(sales_manager, settings, monkeypatch):
+    job = _run_job_with_failing_third_write(sales_manager, settings, monkeypatch, DatabaseError("disk full"))
+    assert job.state == "failed" and "disk full" in job.message
     assert sorted(Account.objects.values_list("account_number", flat=True)) == [f"F-{index}" for index in range(8)]
     assert (job.processed_rows, job.created_count) == (8, 8)
+
+
+def test_a_batch_refused_by_a_unique_index_is_planned_again_and_the_job_completes(sales_manager, settings,
+                                                                                  monkeypatch):
+    job = _run_job_with_failing_third_write(sales_manager, settings, monkeypatch, IntegrityError("unique"))
+    assert job.state == "completed", job.message
+    assert sorted(Account.objects.values_list("account_number", flat=True)) == sorted(
+        f"F-{index}" for index in range(12)
+    )
+    assert (job.processed_rows, job.created_count) == (12, 12)
