@@ -3,18 +3,21 @@
 import csv
 import io
 import logging
+import threading
+from functools import partial
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Account
+from accounts.models import Account, account_number_key
 from contacts.models import Contact
 from crm import permissions
-from crm.imports.engine import ImportOptions, ImportOutcome, run_import
+from crm.imports.engine import DEFAULT_BATCH_SIZE, ImportOptions, ImportOutcome, run_import
 from crm.imports.models import ImportAction, ImportJob, ImportRowIssue, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
 
@@ -90,32 +93,55 @@ def _enqueue(job, task):
     ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
-def _options(job):
+def _options(job, *, resume=False, batch_size=None):
+    single_transaction = job.all_or_nothing or job.dry_run
     return ImportOptions(
+        batch_size=batch_size or DEFAULT_BATCH_SIZE,
         target=job.target,
         mode=job.mode,
         all_or_nothing=job.all_or_nothing,
         create_missing_accounts=job.create_missing_accounts,
         dry_run=job.dry_run,
+        # Each committed batch counted its rows into processed_rows in its own transaction; one transaction
+        # for the whole file (all or nothing, dry run) committed nothing, so it starts again from the top.
+        skip_rows=job.processed_rows if resume and not single_transaction else 0,
     )
 
 
-def import_job_run(*, job: ImportJob, table=None) -> ImportOutcome | None:
-    """Run a recorded job to the end, keeping its state, counts and timings; never raises for bad rows."""
+RESUMABLE = (ImportState.QUEUED, ImportState.INTERRUPTED)
+
+
+def import_job_run(*, job: ImportJob, table=None, resume=None, batch_size=None) -> ImportOutcome | None:
+    """Run a recorded job to the end, keeping its state, counts and timings; never raises for bad rows.
+
+    A queued job starts; an interrupted one (its worker stopped, see
+    import_jobs_recover) resumes after the rows its committed batches hold,
+    as does a failed one given ``resume=True`` (import_data --resume). Only
+    one process runs a job: the one whose claim of it (an UPDATE on its
+    state) matched.
+    """
     job.refresh_from_db()
-    if job.state not in (ImportState.QUEUED,):
+    states = (*RESUMABLE, ImportState.FAILED) if resume else RESUMABLE
+    if job.state not in states:
         return None
+    resuming = job.state != ImportState.QUEUED
     now = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, started_at=now, heartbeat_at=now)
-    job.state, job.started_at = ImportState.RUNNING, now
+    claimed = ImportJob.objects.filter(pk=job.pk, state=job.state, resumes=job.resumes).update(
+        state=ImportState.RUNNING, started_at=job.started_at or now, heartbeat_at=now, finished_at=None
+    )
+    if not claimed:
+        return None
+    job.state, job.started_at, job.heartbeat_at = ImportState.RUNNING, job.started_at or now, now
     outcome = None
     try:
-        if table is None:
-            job.file.open("rb")
-            table = open_table(job.file.file)
-        ImportJob.objects.filter(pk=job.pk).update(total_rows=table.total, file_format=table.format)
-        job.total_rows = table.total
-        outcome = run_import(table=table, options=_options(job), actor=job.created_by, job=job)
+        with Heartbeat(job):
+            if table is None:
+                job.file.open("rb")
+                table = open_table(job.file.file)
+            ImportJob.objects.filter(pk=job.pk).update(total_rows=table.total, file_format=table.format)
+            job.total_rows = table.total
+            options = _options(job, resume=resuming, batch_size=batch_size)
+            outcome = run_import(table=table, options=options, actor=job.created_by, job=job)
         state, message = ImportState.COMPLETED, _outcome_message(job, outcome)
     except FileRefused as error:
         state, message = ImportState.FAILED, str(error)
@@ -124,21 +150,147 @@ def import_job_run(*, job: ImportJob, table=None) -> ImportOutcome | None:
         state = ImportState.FAILED
         message = _(
             "The import stopped: %(error)s. The rows imported before it stopped are kept; "
-            "import the same file again to complete it."
+            "import the same file again, or resume the job, to complete it."
         ) % {"error": error}
     finally:
         if job.file:
             job.file.close()
-    job.refresh_from_db()
-    job.state = state
-    job.message = message
-    job.finished_at = timezone.now()
-    if outcome is not None:
-        job.column_mapping = outcome.mapping
-        job.ignored_columns = outcome.ignored_columns
-        job.headers = outcome.headers
-    job.save(update_fields=["state", "message", "finished_at", "column_mapping", "ignored_columns", "headers"])
+    _finish(job, state=state, message=message, outcome=outcome)
     return outcome
+
+
+def _finish(job, *, state, message, outcome):
+    """Record how the run ended, unless the job was taken over by a resumed run meanwhile.
+
+    After a lost database connection the first attempt fails; Django opens a
+    new connection for the second.
+    """
+    for attempt in (1, 2):
+        try:
+            stored = ImportJob.objects.filter(pk=job.pk).values("message", "resumes").first()
+            if stored is None or stored["resumes"] != job.resumes:
+                return  # another run took the job over (import_jobs_recover); it says how the job ends
+            fields = {
+                "state": state,
+                "message": " ".join(part for part in (stored["message"], message) if part),
+                "finished_at": timezone.now(),
+            }
+            if outcome is not None:
+                fields.update(
+                    column_mapping=outcome.mapping, ignored_columns=outcome.ignored_columns, headers=outcome.headers
+                )
+            ImportJob.objects.filter(pk=job.pk, resumes=job.resumes).update(**fields)
+            job.refresh_from_db()
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == 2:
+                raise
+            connections.close_all()
+
+
+class Heartbeat:
+    """While a job runs, a thread stamps its heartbeat every few seconds, on a connection of its own.
+
+    The batches stamp it too, with their counts; this one also covers a long
+    phase with no batch (opening a large workbook, one transaction for the whole
+    file). A worker that dies stops both, and import_jobs_recover notices.
+    """
+
+    def __init__(self, job):
+        self.job_id, self.resumes = job.pk, job.resumes
+        self.every = max(1.0, stale_after().total_seconds() / 4)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"import-heartbeat-{job.pk}", daemon=True)
+
+    def _beat(self):
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    ImportJob.objects.filter(
+                        pk=self.job_id, state=ImportState.RUNNING, resumes=self.resumes
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    connections.close_all()  # the next beat opens a new connection
+        finally:
+            connections.close_all()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+
+def stale_after():
+    return timezone.timedelta(seconds=getattr(settings, "CRM_IMPORT_STALE_AFTER", 60))
+
+
+def import_jobs_recover(*, now=None) -> list[ImportJob]:
+    """Find running jobs whose worker stopped (no heartbeat for CRM_IMPORT_STALE_AFTER) and resume or fail them.
+
+    Each such job is marked interrupted and queued again, to resume after its
+    last committed batch, at most CRM_IMPORT_MAX_RESUMES times; then, or when
+    there is no stored file to read again (the command line's), it is failed
+    with the reason. Its task row, left RUNNING by the dead worker, is marked
+    failed. Every task worker runs this when it starts and at intervals
+    (crm/management/commands/db_worker.py), so no one has to open a page.
+    Returns the jobs it changed.
+    """
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    limit = now - stale_after()
+    most = getattr(settings, "CRM_IMPORT_MAX_RESUMES", 3)
+    changed = []
+    with transaction.atomic():
+        stale = ImportJob.objects.select_for_update(skip_locked=True).filter(
+            state=ImportState.RUNNING, heartbeat_at__lt=limit
+        )
+        for job in stale:
+            if job.task_id:
+                DBTaskResult.objects.filter(id=job.task_id, status=TaskResultStatus.RUNNING).update(
+                    status=TaskResultStatus.FAILED,
+                    finished_at=now,
+                    exception_class_path="crm.imports.services.WorkerStopped",
+                    traceback="The worker stopped while running this task (no heartbeat); the import job was "
+                    "resumed or failed by import_jobs_recover.",
+                )
+            row = intcomma(job.processed_rows)
+            if not job.file:
+                job.state = ImportState.FAILED
+                note = _(
+                    "The import stopped at row %(row)s without finishing (its process ended). The rows before are "
+                    "kept; resume it with: manage.py import_data %(target)s FILE --resume %(job)d."
+                ) % {"row": row, "target": job.target, "job": job.pk}
+            elif job.resumes >= most:
+                job.state = ImportState.FAILED
+                note = _(
+                    "The worker stopped at row %(row)s again; the import was resumed %(count)d times and is not "
+                    "resumed any more. The rows before are kept."
+                ) % {"row": row, "count": job.resumes}
+            else:
+                job.state = ImportState.INTERRUPTED
+                job.resumes += 1
+                note = _("The worker stopped at row %(row)s; the import was queued to resume from there.") % {
+                    "row": row
+                }
+                transaction.on_commit(partial(_enqueue_resume, job.pk))
+            job.message = " ".join(part for part in (job.message, note) if part)
+            job.finished_at = now if job.state == ImportState.FAILED else None
+            job.save(update_fields=["state", "resumes", "message", "finished_at"])
+            changed.append(job)
+    for job in changed:
+        logger.warning("Import job %s: worker stopped at row %s; now %s", job.pk, job.processed_rows, job.state)
+    return changed
+
+
+def _enqueue_resume(job_id):
+    from crm.imports.tasks import run_import_job
+
+    _enqueue(ImportJob.objects.get(pk=job_id), run_import_job)
 
 
 def _outcome_message(job, outcome):
@@ -150,21 +302,6 @@ def _outcome_message(job, outcome):
     if outcome.accounts_created:
         parts.append(_("%(count)d missing accounts were created.") % {"count": outcome.accounts_created})
     return " ".join(parts)
-
-
-def import_job_mark_stale(*, older_than=None):
-    """Mark running jobs whose worker stopped reporting progress as failed; return how many."""
-    if older_than is None:
-        older_than = timezone.timedelta(seconds=getattr(settings, "CRM_IMPORT_STALE_AFTER", 600))
-    limit = timezone.now() - older_than
-    return ImportJob.objects.filter(state=ImportState.RUNNING, heartbeat_at__lt=limit).update(
-        state=ImportState.FAILED,
-        finished_at=timezone.now(),
-        message=_(
-            "The import stopped without finishing. The rows it imported are kept; import the same file again "
-            "to complete it."
-        ),
-    )
 
 
 # Failed rows --------------------------------------------------------------------------------
@@ -220,26 +357,49 @@ def write_failed_rows(rows, path_or_buffer, *, as_xlsx=False):
 
 # Undo ---------------------------------------------------------------------------------------
 
+# A job in these states writes no more: what its committed batches wrote can be undone.
+UNDOABLE_STATES = (ImportState.COMPLETED, ImportState.FAILED, ImportState.INTERRUPTED)
+
+UNDO_CHUNK = 500
+
+
+def import_job_can_undo(job: ImportJob) -> bool:
+    """Whether ``job`` wrote records that can still be undone (the job page offers Undo then)."""
+    return job.state in UNDOABLE_STATES and not job.dry_run and not job.undone_at
+
 
 @transaction.atomic
 def import_job_undo(*, job: ImportJob, actor):
-    """Remove what the job created and restore what it updated, leaving alone records changed since.
+    """Remove what the job created and restore what it updated, keeping what others have done since.
 
-    Returns the list of (record label, reason) left alone.
+    A created record that has gained contacts, child accounts, opportunities or
+    invoices since, or was changed since, stays; an updated record gets back
+    only the fields that still hold the values the import wrote. Every
+    deletion, detachment and restore goes into the change history under
+    ``actor``. Works through the job's records in chunks, a fixed number of
+    queries each. Returns the list of (record label, reason) left alone, in
+    full or in part.
     """
     require_import_permission(actor, job.target)
-    if job.state != ImportState.COMPLETED or job.dry_run:
-        raise ValidationError(_("Only a completed import can be undone."), code="not_undoable")
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.undone_at:
+    if job.dry_run:
+        raise ValidationError(_("A dry run writes nothing, so there is nothing to undo."), code="dry_run")
+    if job.undone_at or job.state == ImportState.UNDONE:
         raise ValidationError(_("This import was already undone."), code="already_undone")
+    if job.state not in UNDOABLE_STATES:
+        raise ValidationError(
+            _("This import is still running: it can be undone once it has finished or stopped."), code="not_finished"
+        )
     left_alone = []
-    # Contacts first, so accounts created for them are free to go. Records are read in chunks, locked.
-    for target in ("contacts", "accounts"):
+    # Contacts first, so that accounts created for them are free to go unless others' contacts are on them.
+    for target in ("contacts", "accounts") if job.target == "contacts" else ("accounts",):
         links = job.records.filter(target=target).order_by("pk")
-        for start in range(0, links.count(), UNDO_CHUNK):
-            chunk = list(links[start : start + UNDO_CHUNK])
-            left_alone += _undo_chunk(target, chunk, actor)
+        last = 0
+        while chunk := list(links.filter(pk__gt=last)[:UNDO_CHUNK]):
+            left_alone += _undo_chunk(job, target, chunk, actor)
+            if len(chunk) < UNDO_CHUNK:
+                break
+            last = chunk[-1].pk
     job.state = ImportState.UNDONE
     job.undone_at = timezone.now()
     job.undone_by = actor
@@ -248,59 +408,284 @@ def import_job_undo(*, job: ImportJob, actor):
     return left_alone
 
 
-UNDO_CHUNK = 500
+def _undo_chunk(job, target, links, actor):
+    """Undo one chunk of the job's records of ``target``; return the (label, reason) of those left alone."""
+    from collections import defaultdict
+
+    from crm.history.models import ChangeKind
+
+    records = MODELS[target].objects.select_for_update().in_bulk([link.object_id for link in links])
+    links = [link for link in links if link.object_id in records]  # the others were deleted since
+    labels = {pk: str(record) for pk, record in records.items()}  # as they are before the undo restores any
+    history = _UndoHistory(actor)
+    reasons = defaultdict(list)
+    updated = [(link, records[link.object_id]) for link in links if link.action == ImportAction.UPDATED]
+    created = [(link, records[link.object_id]) for link in links if link.action == ImportAction.CREATED]
+    _undo_updates(job, target, updated, history, reasons)
+    doomed = _undo_creations(job, target, created, reasons)
+    for record in doomed:
+        history.add(record, ChangeKind.DELETED, _deleted_values(record))
+    if target == "contacts":
+        _clear_primary_contact([record.pk for record in doomed], actor)
+    history.write()
+    if doomed:
+        MODELS[target].objects.filter(pk__in=[record.pk for record in doomed]).delete()
+    return [(labels[link.object_id], ", ".join(reasons[link.object_id])) for link in links if link.object_id in reasons]
 
 
-def _undo_chunk(target, links, actor):
+def _undo_updates(job, target, updated, history, reasons):
+    """Put back the fields the import changed that still hold the values it wrote; note the others in ``reasons``."""
+    from crm.history.models import ChangeKind
+    from crm.services import record_bulk_save
+
+    if not updated:
+        return
+    # What the import wrote, from its history rows; needed only for records someone has changed since.
+    changed_since = [record.pk for link, record in updated if record.modified_at != link.written_at]
+    written = _written_values(job, target, changed_since) if changed_since else {}
+    restores = []
+    for link, record in updated:
+        fields = [(record._meta.get_field(name), value) for name, value in (link.previous or {}).items()]
+        if record.modified_at != link.written_at:
+            if record.pk not in written:
+                reasons[record.pk].append(_("changed after the import"))
+                continue
+            wrote = written[record.pk]
+            kept = [field for field, _value in fields if not _still_written(record, field, wrote)]
+            if kept:
+                reasons[record.pk].append(
+                    _("changed after the import: %(fields)s")
+                    % {"fields": ", ".join(str(field.verbose_name) for field in kept)}
+                )
+            fields = [(field, value) for field, value in fields if field not in kept]
+        if not fields:
+            continue
+        before = {field: getattr(record, field.attname) for field, _value in fields}
+        for field, value in fields:
+            setattr(record, field.attname, field.to_python(value) if value is not None else None)
+        restores.append((record, before))
+    if not restores:
+        return
+    errors = _taken_account_numbers(restores) if target == "accounts" else []
+    refused = {id(record) for record, _error in errors}
+    _created, saved, failures = record_bulk_save(
+        MODELS[target],
+        new=[],
+        changed=[
+            (record, [field.name for field in before]) for record, before in restores if id(record) not in refused
+        ],
+        actor=history.actor,
+    )
+    for record, error in errors + failures:
+        reasons[record.pk].append(" ".join(error.messages))
+    saved = {id(record) for record in saved}
+    detached = []
+    for record, before in restores:
+        if id(record) not in saved:
+            continue
+        changes = {
+            field: (old, getattr(record, field.attname))
+            for field, old in before.items()
+            if old != getattr(record, field.attname)
+        }
+        account = record._meta.get_field("account") if target == "contacts" else None
+        if account in changes and changes[account][1] is None:
+            # The import put the contact on the account: taking it off again is a detachment, as on the page.
+            history.add(record, ChangeKind.CONTACT_DETACHED, {account: changes.pop(account)})
+            detached.append(record.pk)
+        if changes:
+            history.add(record, ChangeKind.UPDATED, changes)
+    _clear_primary_contact(detached, history.actor)
+
+
+def _written_values(job, target, ids):
+    """{record id: {field name: value the import wrote, as its history row stores it}} for ``ids``."""
+    from crm.history.models import ChangeEvent, ChangeKind
+
+    rows = ChangeEvent.objects.filter(
+        import_job_id=job.pk, kind=ChangeKind.UPDATED, record_type=MODELS[target]._meta.model_name, record_id__in=ids
+    ).order_by("pk")
+    written = {}
+    for record_id, changes in rows.values_list("record_id", "changes"):
+        written.setdefault(record_id, {}).update({name: new for name, (_old, new) in changes.items()})
+    return written
+
+
+def _still_written(record, field, wrote):
+    """Whether ``record`` still holds in ``field`` the value the import wrote (``wrote``: field name -> value)."""
+    if field.name not in wrote:
+        return False
+    value, current = wrote[field.name], getattr(record, field.attname)
+    if field.is_relation:
+        return current == (value or {}).get("id")
+    try:
+        return current == (field.to_python(value) if value is not None else None)
+    except ValidationError:
+        return False
+
+
+def _taken_account_numbers(restores):
+    """The restored accounts whose former account number another account has taken since, with the error."""
+    numbers = {
+        account_number_key(record.account_number): record
+        for record, before in restores
+        if any(field.name == "account_number" for field in before) and record.account_number.strip()
+    }
+    if not numbers:
+        return []
+    taken = Account.objects.with_number_keys(numbers).values_list("number_key", "pk")
+    error = ValidationError(
+        {"account_number": _("An account with this account number already exists.")}, code="account_number_taken"
+    )
+    return [(numbers[number], error) for number, pk in taken if numbers[number].pk != pk]
+
+
+def _undo_creations(job, target, created, reasons):
+    """The created records nobody has changed or built on since, to delete; note the others in ``reasons``."""
     from invoices.models import Invoice
     from opportunities.models import Opportunity
 
-    model = MODELS[target]
-    records = model.objects.select_for_update().in_bulk([link.object_id for link in links])
-    left_alone, deletable = [], []
-    for link in links:
-        record = records.get(link.object_id)
-        if record is None:
-            continue
+    if not created:
+        return []
+    ids = [record.pk for _link, record in created]
+    for link, record in created:
         if record.modified_at != link.written_at:
-            left_alone.append((str(record), _("changed after the import")))
-        elif link.action == ImportAction.CREATED:
-            deletable.append(record)
-        else:
-            reason = _undo_update(record, link.previous or {}, actor)
-            if reason:
-                left_alone.append((str(record), reason))
-    if not deletable:
-        return left_alone
-    key = "account_id__in" if target == "accounts" else "contact_id__in"
-    ids = [record.pk for record in deletable]
-    in_use = set(Opportunity.objects.filter(**{key: ids}).values_list(key.removesuffix("__in"), flat=True))
-    in_use |= set(Invoice.objects.filter(**{key: ids}).values_list(key.removesuffix("__in"), flat=True))
-    left_alone += [(str(record), _("has opportunities or invoices")) for record in deletable if record.pk in in_use]
-    ids = [pk for pk in ids if pk not in in_use]
+            reasons[record.pk].append(_("changed after the import"))
+    key = "account_id" if target == "accounts" else "contact_id"
+    used = set(Opportunity.objects.filter(**{f"{key}__in": ids}).values_list(key, flat=True))
+    used |= set(Invoice.objects.filter(**{f"{key}__in": ids}).values_list(key, flat=True))
+    for pk in used:
+        reasons[pk].append(_("has opportunities or invoices"))
     if target == "accounts":
-        Account.objects.filter(parent_account_id__in=ids).update(parent_account=None)
-        Contact.objects.filter(account_id__in=ids).update(account=None)
-        Account.objects.filter(pk__in=ids).delete()
-    else:
-        Account.objects.filter(primary_contact_id__in=ids).update(primary_contact=None)
-        Contact.objects.filter(pk__in=ids).delete()
-    return left_alone
+        for pk in set(Account.objects.filter(parent_account_id__in=ids).values_list("parent_account_id", flat=True)):
+            reasons[pk].append(_("has child accounts"))
+        # The job's own contacts were undone first: a contact still on the account is someone else's, or one of
+        # the job's that the undo keeps.
+        attached = list(Contact.objects.filter(account_id__in=ids).values_list("account_id", "pk"))
+        own = set()
+        if attached and job.target == "contacts":
+            own = set(
+                job.records.filter(target="contacts", object_id__in=[pk for _account, pk in attached]).values_list(
+                    "object_id", flat=True
+                )
+            )
+        others = {account_id for account_id, pk in attached if pk not in own}
+        for pk in others:
+            reasons[pk].append(_("has contacts added since the import"))
+        for pk in {account_id for account_id, _pk in attached} - others:
+            reasons[pk].append(_("has imported contacts that the undo keeps"))
+    return [record for _link, record in created if record.pk not in reasons]
 
 
-def _undo_update(record, previous, actor):
-    from crm.services import record_save
+def _clear_primary_contact(contact_ids, actor):
+    """Accounts whose primary contact is one of ``contact_ids`` lose it, each with an updated change."""
+    from django.db.models import F
 
-    for name, value in previous.items():
-        if name == "account_id" and value is None and record.account_id is not None:
-            Account.objects.filter(pk=record.account_id, primary_contact=record).update(primary_contact=None)
-        field = record._meta.get_field(name.removesuffix("_id"))
-        setattr(record, field.attname, field.to_python(value) if value is not None else None)
-    try:
-        record_save(record, actor=actor)
-    except ValidationError as error:
-        return " ".join(error.messages)
-    return ""
+    from crm.history.models import ChangeKind
+    from crm.history.services import record_bulk_change
+
+    if not contact_ids:
+        return
+    accounts = Account.objects.filter(primary_contact_id__in=contact_ids)
+    if record_bulk_change(
+        queryset=accounts, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
+    ):
+        accounts.update(primary_contact=None, version=F("version") + 1)
+
+
+def _deleted_values(record):
+    """{field: (value, None)} for the record's tracked fields that have a value, as record_delete records them."""
+    from crm.history.services import tracked_fields
+
+    changes = {}
+    for field in tracked_fields(type(record)):
+        value = getattr(record, field.attname)
+        if value is not None and value != "":
+            changes[field] = (value, None)
+    return changes
+
+
+class _UndoHistory:
+    """The change history of one chunk of an undo, written in one insert.
+
+    What record_change writes, for many records at once: the names of the
+    related records (owners, accounts) are read in one query per kind of record
+    rather than one per value.
+    """
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.entries = []
+
+    def add(self, record, kind, changes):
+        """Note a change of ``record``; ``changes`` maps each field to its (old, new) value."""
+        self.entries.append((record, kind, changes))
+
+    def write(self):
+        from collections import defaultdict
+
+        from crm.history.context import current_import_job_id, current_via
+        from crm.history.models import ChangeEvent, RecordType
+
+        if not self.entries:
+            return
+        wanted = defaultdict(set)
+        for _record, _kind, changes in self.entries:
+            for field, pair in changes.items():
+                if field.is_relation:
+                    wanted[field.related_model].update(value for value in pair if value is not None)
+        names = {
+            (model, pk): str(related)
+            for model, ids in wanted.items()
+            for pk, related in model._base_manager.in_bulk(ids).items()
+        }
+        actor_name = (self.actor.get_full_name() or self.actor.get_username())[:150]
+        via, import_job_id = current_via(), current_import_job_id()
+        events = []
+        for record, kind, changes in self.entries:
+            if isinstance(record, Account):
+                account_id, contact_id = record.pk, None
+            else:
+                account_id, contact_id = record.account_id, record.pk
+                account = changes.get(record._meta.get_field("account"))
+                account_id = account_id or (account[0] if account else None)
+            events.append(
+                ChangeEvent(
+                    actor=self.actor,
+                    actor_name=actor_name,
+                    kind=kind,
+                    via=via,
+                    import_job_id=import_job_id,
+                    record_type=RecordType(record._meta.model_name),
+                    record_id=record.pk,
+                    record_label=str(record)[:250],
+                    account_id=account_id,
+                    contact_id=contact_id,
+                    changes={
+                        field.name: [_history_value(field, old, names), _history_value(field, new, names)]
+                        for field, (old, new) in changes.items()
+                    },
+                )
+            )
+        ChangeEvent.objects.bulk_create(events)
+        self.entries = []
+
+
+def _history_value(field, value, names):
+    """A value as the change history stores it: related records as id and name, decimals and dates as text."""
+    import datetime
+    from decimal import Decimal
+
+    if value is None:
+        return None
+    if field.is_relation:
+        return {"id": value, "label": names.get((field.related_model, value), "")}
+    if isinstance(value, Decimal):
+        places = getattr(field, "decimal_places", None)
+        return str(value.quantize(Decimal(1).scaleb(-places)) if places is not None else value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def _undo_message(left_alone):

@@ -17,7 +17,7 @@ from crm.imports.models import ImportRowIssue
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
 from crm.imports.services import (
     failed_rows,
-    import_job_mark_stale,
+    import_job_can_undo,
     import_job_start,
     import_job_undo,
     write_failed_rows,
@@ -54,7 +54,6 @@ class ImportJobListView(ListView):
     paginate_by = 25
 
     def get_queryset(self):
-        import_job_mark_stale()
         return import_job_list(user=self.request.user, everyone=self.request.GET.get("show") == "all")
 
     def get_context_data(self, **kwargs):
@@ -67,12 +66,12 @@ class ImportJobListView(ListView):
 @import_required
 def import_job_detail(request, pk):
     """The job page; htmx polls its progress partial until the job is finished."""
-    import_job_mark_stale()
     job = import_job_get(user=request.user, pk=pk)
     context = {
         "job": job,
         "failed": job.issues.filter(kind=ImportRowIssue.Kind.FAILED)[:100],
         "skipped": job.issues.filter(kind=ImportRowIssue.Kind.SKIPPED)[:100],
+        "can_undo": import_job_can_undo(job),
     }
     template = "imports/importjob_detail.html"
     if request.htmx:
