@@ -62,8 +62,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "import_export",
-    "django_tasks_db",
+    # Before django_tasks_db: crm's db_worker command (which also resumes interrupted imports) replaces its.
     "crm",
+    "django_tasks_db",
     "crm.history",
     "accounts",
     "contacts",
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "crm.middleware.RequestLogMiddleware",
+    # A lost database connection: a 503 page asking to retry (lost before the view: handler500 in crm.urls).
+    "crm.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -256,10 +259,16 @@ CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", 1_000_000))
 CRM_IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS", 200))
 CRM_IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 1024 * 1024 * 1024))
 CRM_IMPORT_BACKGROUND_THRESHOLD = int(os.environ.get("CRM_IMPORT_BACKGROUND_THRESHOLD", 512 * 1024))
-# A running import that has not reported progress for this many seconds is marked failed.
-CRM_IMPORT_STALE_AFTER = int(os.environ.get("CRM_IMPORT_STALE_AFTER", 600))
+# A running import that has not reported progress (its heartbeat) for this many seconds has lost its worker:
+# the task workers, which check every CRM_TASK_RECOVERY_INTERVAL seconds, queue it to resume from its last
+# committed batch, at most CRM_IMPORT_MAX_RESUMES times (then it fails with the reason).
+CRM_IMPORT_STALE_AFTER = int(os.environ.get("CRM_IMPORT_STALE_AFTER", 60))
+CRM_IMPORT_MAX_RESUMES = int(os.environ.get("CRM_IMPORT_MAX_RESUMES", 3))
+CRM_TASK_RECOVERY_INTERVAL = float(os.environ.get("CRM_TASK_RECOVERY_INTERVAL", 30))
 # On PostgreSQL a second connection writes each batch while the next is planned (crm.imports.engine.BatchWriter).
 CRM_IMPORT_WRITE_AHEAD = os.environ.get("CRM_IMPORT_WRITE_AHEAD", "1") != "0"
+# Exports (crm.exports): a list with more rows than this is exported by the task worker, not during the request.
+CRM_EXPORT_BACKGROUND_THRESHOLD = int(os.environ.get("CRM_EXPORT_BACKGROUND_THRESHOLD", 20_000))
 
 LOGGING = {
     "version": 1,

@@ -85,4 +85,6 @@ def test_help_documents_the_exit_codes():
 
     parser = Command().create_parser("manage.py", "import_data")
     text = parser.format_help()
-    assert "--all-or-nothing" in text and "--create-missing-accounts" in text and "2 when the file was refused" in text
+    assert "--all-or-nothing" in text and "--create-missing-accounts" in text and "--resume JOB" in text
+    for code in ("0  every row", "1  the import finished", "2  nothing was written", "3  the import stopped part-way"):
+        assert code in text

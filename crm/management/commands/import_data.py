@@ -6,8 +6,8 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
-from crm.imports.engine import ImportOptions
 from crm.imports.models import ImportJob, ImportMode, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
 from crm.imports.services import failed_rows, import_job_run, require_import_permission, write_failed_rows
@@ -15,8 +15,14 @@ from crm.imports.services import failed_rows, import_job_run, require_import_per
 HELP = """Import accounts or contacts from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003,
 records XML or vCard, recognised by content. Prints "created N, updated N, skipped N, failed N".
 
-Exit status: 0 when every row was imported (or skipped as a duplicate), 1 when some rows failed,
-2 when the file was refused (nothing written)."""
+Exit status:
+  0  every row was imported (or skipped as a duplicate)
+  1  the import finished; some rows failed (--errors PATH lists them)
+  2  nothing was written: the file was refused, or the import stopped before its first batch
+  3  the import stopped part-way (a lost database connection, say) after writing some rows: it
+     prints what it wrote and the job; `import_data TARGET FILE --resume JOB` completes it"""
+
+EXIT_DONE, EXIT_ROWS_FAILED, EXIT_NOTHING_WRITTEN, EXIT_STOPPED = 0, 1, 2, 3
 
 
 class Command(BaseCommand):
@@ -54,50 +60,61 @@ class Command(BaseCommand):
             help="Write the failed rows, with an Error column, to PATH (.xlsx for Excel, otherwise CSV).",
         )
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per transaction (default 1000).")
+        parser.add_argument(
+            "--resume",
+            metavar="JOB",
+            type=int,
+            help="Complete the stopped import job JOB (its number, as printed) from FILE, after the rows it wrote.",
+        )
 
     def handle(self, *args, **options):
         actor = self._actor(options["user"])
         try:
             require_import_permission(actor, options["target"])
         except Exception as error:
-            raise CommandError(str(error), returncode=2) from error
+            raise CommandError(str(error), returncode=EXIT_NOTHING_WRITTEN) from error
         try:
             handle = open(options["file"], "rb")  # noqa: SIM115 (closed below)
         except OSError as error:
             self.stderr.write(f"File refused: {error}")
-            sys.exit(2)
+            sys.exit(EXIT_NOTHING_WRITTEN)
         with handle:
             try:
                 table = open_table(handle)
             except FileRefused as error:
                 self.stderr.write(f"File refused: {error}")
                 sys.exit(2)
-            import_options = ImportOptions(
-                target=options["target"],
-                mode=options["mode"],
-                all_or_nothing=options["all_or_nothing"],
-                create_missing_accounts=options["create_missing_accounts"],
-                dry_run=options["dry_run"],
-                batch_size=options["batch_size"],
-            )
-            job = ImportJob.objects.create(
-                target=import_options.target,
-                mode=import_options.mode,
-                all_or_nothing=import_options.all_or_nothing,
-                create_missing_accounts=import_options.create_missing_accounts,
-                dry_run=import_options.dry_run,
-                source=ImportSource.COMMAND,
-                file_name=options["file"].rsplit("/", 1)[-1],
-                file_size=os.fstat(handle.fileno()).st_size,
-                file_format=table.format,
-                total_rows=table.total,
-                created_by=actor,
-            )
-            outcome = import_job_run(job=job, table=table)
+            if options["resume"]:
+                job = self._job_to_resume(options["resume"], options["target"], actor)
+            else:
+                job = ImportJob.objects.create(
+                    target=options["target"],
+                    mode=options["mode"],
+                    all_or_nothing=options["all_or_nothing"],
+                    create_missing_accounts=options["create_missing_accounts"],
+                    dry_run=options["dry_run"],
+                    source=ImportSource.COMMAND,
+                    file_name=options["file"].rsplit("/", 1)[-1],
+                    file_size=os.fstat(handle.fileno()).st_size,
+                    file_format=table.format,
+                    total_rows=table.total,
+                    created_by=actor,
+                )
+            try:
+                outcome = import_job_run(
+                    job=job, table=table, resume=bool(options["resume"]), batch_size=options["batch_size"]
+                )
+            except DatabaseError as error:
+                # Not even the job's end could be recorded: say what is known, and that rows may be written.
+                self.stderr.write(
+                    f"The import stopped: {error}. Some rows may have been written; once the database is back, "
+                    f"complete it with: manage.py import_data {options['target']} {options['file']} "
+                    f"--resume {job.pk}"
+                )
+                sys.exit(EXIT_STOPPED)
         job.refresh_from_db()
-        if job.state == ImportState.FAILED and outcome is None:
-            self.stderr.write(f"File refused: {job.message}")
-            sys.exit(2)
+        if job.state == ImportState.FAILED:
+            self._stopped(job, options)
         if job.message:
             self.stdout.write(job.message)
         if options["errors"]:
@@ -106,7 +123,37 @@ class Command(BaseCommand):
             )
         self.stdout.write(outcome.summary())
         if outcome.failed:
-            sys.exit(1)
+            sys.exit(EXIT_ROWS_FAILED)
+
+    def _stopped(self, job, options):
+        """Report a job that did not finish: refused or stopped with nothing written (2), or part-way (3)."""
+        written = job.created_count + job.updated_count + job.skipped_count + job.failed_count
+        if not job.processed_rows and not written:
+            label = "File refused" if job.total_rows is None or not job.started_at else "Nothing was written"
+            self.stderr.write(f"{label}: {job.message}")
+            sys.exit(EXIT_NOTHING_WRITTEN)
+        self.stderr.write(job.message)
+        self.stderr.write(
+            f"Stopped after {job.processed_rows} rows: created {job.created_count}, updated {job.updated_count}, "
+            f"skipped {job.skipped_count}, failed {job.failed_count} (import job {job.pk}). Complete it with: "
+            f"manage.py import_data {job.target} {options['file']} --resume {job.pk}"
+        )
+        sys.exit(EXIT_STOPPED)
+
+    def _job_to_resume(self, pk, target, actor):
+        job = ImportJob.objects.filter(pk=pk).first()
+        if job is None:
+            raise CommandError(f"There is no import job {pk}.", returncode=EXIT_NOTHING_WRITTEN)
+        if job.target != target:
+            raise CommandError(f"Import job {pk} imported {job.target}, not {target}.", returncode=EXIT_NOTHING_WRITTEN)
+        if job.state not in (ImportState.FAILED, ImportState.INTERRUPTED):
+            raise CommandError(
+                f"Import job {pk} is {job.state}; only a stopped (failed or interrupted) job can be resumed.",
+                returncode=EXIT_NOTHING_WRITTEN,
+            )
+        if job.created_by_id != actor.pk and not actor.is_superuser:
+            raise CommandError(f"Import job {pk} was started by another user.", returncode=EXIT_NOTHING_WRITTEN)
+        return job
 
     def _actor(self, username):
         users = get_user_model().objects.filter(is_active=True)

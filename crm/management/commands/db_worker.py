@@ -1,0 +1,54 @@
+"""django-tasks-db's task worker, which also resumes the import jobs of workers that stopped.
+
+Same options and behaviour as django_tasks_db's ``db_worker``. On start, and
+every CRM_TASK_RECOVERY_INTERVAL seconds while it runs, the worker looks for
+import jobs whose worker died (no heartbeat for CRM_IMPORT_STALE_AFTER seconds)
+and queues them to resume (crm.imports.services.import_jobs_recover), so a
+killed or restarted worker machine's job goes on without anyone opening a
+page. With several workers each checks; a job is taken by one of them (row lock).
+"""
+
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands import db_worker
+
+logger = logging.getLogger("crm.imports")
+
+
+def recover_once():
+    from crm.imports.services import import_jobs_recover
+
+    try:
+        return import_jobs_recover()
+    except DatabaseError:
+        logger.exception("Checking for interrupted import jobs failed; trying again later")
+        return []
+    finally:
+        connections.close_all()
+
+
+def recover_every(interval, stopped):
+    while not stopped.wait(interval):
+        recover_once()
+
+
+class Command(db_worker.Command):
+    help = db_worker.Command.help + ", and resume the import jobs of workers that stopped"
+
+    def handle(self, *args, **options):
+        # With --reload the parent process only watches files; the child runs tasks (and the checks).
+        reloader_child = os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
+        runs_tasks = not options.get("reload") or options.get("batch") or reloader_child
+        if runs_tasks:
+            recover_once()
+            interval = getattr(settings, "CRM_TASK_RECOVERY_INTERVAL", 30)
+            if not options.get("batch") and interval:
+                threading.Thread(
+                    target=recover_every, args=(interval, threading.Event()), name="import-recovery", daemon=True
+                ).start()
+        return super().handle(*args, **options)
