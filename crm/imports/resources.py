@@ -5,6 +5,7 @@ calls) hands the dataset to the CRM's import engine, so the admin, the import
 page, the background task and the command all import the same way.
 """
 
+from django.utils.translation import get_language
 from import_export import fields, resources
 from import_export.results import Result, RowResult
 
@@ -16,7 +17,8 @@ from crm.imports.models import ImportJob, ImportRowIssue, ImportSource
 from crm.imports.readers import table_from_rows
 
 
-def _export_value(record, key):
+def _export_value(record, key, labels):
+    """The cell of ``record`` for column ``key``; ``labels`` caches choice labels by field (active language)."""
     if key == "owner":
         return record.owner.get_username() if record.owner_id else ""
     if key == "company_name":
@@ -26,7 +28,11 @@ def _export_value(record, key):
     value = getattr(record, key)
     field = record._meta.get_field(key)
     if field.choices and key != "currency" and value:
-        return str(getattr(record, f"get_{key}_display")())
+        if field not in labels:
+            # Once per export, not per cell: get_<field>_display hashes every lazy label on each call,
+            # translating each, which was most of an export's time on large lists.
+            labels[field] = {choice: str(label) for choice, label in field.flatchoices}
+        return labels[field].get(value, value)
     return value
 
 
@@ -38,13 +44,15 @@ class CrmResource(resources.ModelResource):
 
     def __init__(self, **kwargs):
         self.import_options = kwargs.pop("import_options", None)
+        self._choice_labels = {}  # {language: {field: {value: label}}}
         super().__init__(**kwargs)
 
     def export_headers(self, columns=None):
         return [str(column.label) for column in columns or self.columns]
 
     def export_values(self, record, columns=None):
-        return [_export_value(record, column.key) for column in columns or self.columns]
+        labels = self._choice_labels.setdefault(get_language(), {})
+        return [_export_value(record, column.key, labels) for column in columns or self.columns]
 
     def selected_columns(self, selected_fields=None):
         """The columns the admin's export form ticked (field names are the column keys), in the file's order."""
