@@ -6,6 +6,9 @@ from django.views.i18n import set_language
 
 from crm import health, pickers, views
 
+# The 503 page when the database connection is lost before the view (the session or user lookup).
+handler500 = "crm.middleware.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
@@ -21,5 +24,6 @@ urlpatterns = [
     path("pick/", include(([path("<str:source>/", pickers.pick, name="pick")], "crm"))),
     path("dashboard/", include("crm.dashboard.urls")),
     path("imports/", include("crm.imports.urls")),
+    path("exports/", include("crm.exports.urls")),
     path("admin/", admin.site.urls),
 ]

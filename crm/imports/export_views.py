@@ -1,32 +1,40 @@
-"""Export of the accounts and contacts lists, with the list's search and filters, as XLSX, CSV or XML 2003."""
+"""Export of the accounts and contacts lists, with the list's search and filters, as XLSX, CSV or XML 2003.
 
+A list up to CRM_EXPORT_BACKGROUND_THRESHOLD rows streams during the request;
+a larger one becomes an export job for the task worker, and the user is sent
+to its page.
+"""
+
+from django.contrib import messages
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.filters import AccountFilter
-from accounts.selectors import account_list
-from contacts.filters import ContactFilter
-from contacts.selectors import contact_list
-from crm.imports.exports import EXPORT_FORMATS, export_rows, stream_csv, stream_xml_spreadsheet, write_xlsx
-from crm.imports.resources import AccountResource, ContactResource
+from crm.exports.services import export_job_start, export_runs_in_background
+from crm.exports.sources import SOURCES
+from crm.imports.exports import EXPORT_FORMATS, stream_csv, stream_xml_spreadsheet, write_xlsx
 
 
 class RecordExportView(View):
-    """Stream the records the user's list shows (same GET parameters) in the format ?format= asks for."""
+    """Export the records the user's list shows (same GET parameters) in the format ?format= asks for."""
 
-    selector = None
-    filterset_class = None
-    resource_class = None
     name = ""
 
     def get(self, request):
         file_format = request.GET.get("format", "xlsx")
         if file_format not in EXPORT_FORMATS:
             raise Http404
-        queryset = type(self).selector(user=request.user)
-        queryset = self.filterset_class(request.GET or None, queryset=queryset, request=request).qs
-        rows = export_rows(self.resource_class(), queryset)
+        source = SOURCES[self.name]
+        queryset = source.queryset(user=request.user, query=request.GET, request=request)
+        if export_runs_in_background(queryset):
+            job = export_job_start(
+                actor=request.user, target=self.name, file_format=file_format, query=request.GET.urlencode()
+            )
+            messages.info(request, _("This list is large, so it is exported in the background: download it here."))
+            return redirect(job)
+        rows = source.rows(queryset)
         content_type, extension = EXPORT_FORMATS[file_format]
         filename = f"{self.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
         if file_format == "xlsx":
@@ -39,14 +47,8 @@ class RecordExportView(View):
 
 
 class AccountExportView(RecordExportView):
-    selector = account_list
-    filterset_class = AccountFilter
-    resource_class = AccountResource
     name = "accounts"
 
 
 class ContactExportView(RecordExportView):
-    selector = contact_list
-    filterset_class = ContactFilter
-    resource_class = ContactResource
     name = "contacts"

@@ -96,13 +96,27 @@ def stream_xml_spreadsheet(rows, sheet_name="Sheet1"):
 
 def write_xlsx(rows, sheet_name="Sheet1"):
     """Write ``rows`` to a temporary .xlsx file with openpyxl's write-only mode; return the open file."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
-    for row in rows:
-        sheet.append([_cell(cell) for cell in row])
     handle = tempfile.TemporaryFile()
-    workbook.save(handle)
+    write_export(rows, handle, "xlsx", sheet_name)
     handle.seek(0)
     return handle
+
+
+def write_export(rows, handle, file_format, sheet_name="Sheet1"):
+    """Write ``rows`` to the binary file ``handle`` as ``file_format`` (a key of EXPORT_FORMATS), row by row.
+
+    Memory stays flat: XLSX goes through openpyxl's write-only mode (rows to a
+    temporary file, strings inline), CSV and XML are written a chunk at a time.
+    """
+    if file_format == "xlsx":
+        import openpyxl
+
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet(sheet_name[:31])
+        for row in rows:
+            sheet.append([_cell(cell) for cell in row])
+        workbook.save(handle)
+        return
+    stream = stream_csv(rows) if file_format == "csv" else stream_xml_spreadsheet(rows, sheet_name)
+    for text in stream:
+        handle.write(text.encode("utf-8"))

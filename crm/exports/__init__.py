@@ -1,0 +1,1 @@
+"""Exports of large lists as background jobs: the job, its task, its page and its download."""
