@@ -183,3 +183,40 @@ def hold_import_lock(target: str, *, using="default") -> None:
         raise RuntimeError("hold_import_lock() needs a transaction to hold the lock for")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK_NAMESPACE, target])
+
+
+def update_records(model, records, names, *, batch_size=1000):
+    """Write the fields ``names`` of saved ``records`` of ``model``: on PostgreSQL one UPDATE ... FROM VALUES a batch.
+
+    QuerySet.bulk_update writes a CASE WHEN per field with a branch per record,
+    which PostgreSQL evaluates for every row it updates: 2,000 imported updates
+    took longer than creating 2,000 accounts. Here each row's values come in a
+    VALUES list joined on the id. Elsewhere, bulk_update. The caller holds the
+    transaction (and the records' row locks).
+    """
+    if not records:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_update(records, fields=names, batch_size=500)
+        return
+    pk = model._meta.pk
+    fields = [pk, *(model._meta.get_field(name) for name in names)]
+    quote = connection.ops.quote_name
+    casts = [f"::{field.db_type(connection)}" for field in fields]
+    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields[1:])
+    columns = ", ".join(quote(field.column) for field in fields)
+    table = quote(model._meta.db_table)
+    row_template = "(" + ", ".join(f"%s{cast}" for cast in casts) + ")"
+    values = operator.attrgetter(*(field.attname for field in fields))
+    rows = _prepared_rows(map(values, records), _preparers(fields, connection))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            # The first row carries the casts, so every column of the VALUES list has the column's type.
+            placeholders = ", ".join([row_template] * len(chunk))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} FROM (VALUES {placeholders}) AS v ({columns}) "
+                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
+                [value for row in chunk for value in row],
+            )

@@ -428,7 +428,7 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
     New records are written with one multi-row insert (COPY on PostgreSQL), see
     crm.bulk.insert_records.
     """
-    from crm.bulk import defer_or_run, insert_records
+    from crm.bulk import defer_or_run, insert_records, update_records
 
     validator = validator or RecordValidator(model)
     now = timezone.now()
@@ -463,5 +463,5 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
     if updated:
         # Runs now, or later in the import's writing thread (crm.bulk.deferred_writes).
         names = sorted(fields | {"modified_at", "modified_by"})
-        defer_or_run(partial(model.objects.bulk_update, updated, fields=names, batch_size=500))
+        defer_or_run(partial(update_records, model, updated, names))
     return created, updated, errors
