@@ -18,6 +18,7 @@ from crm.record_views import (
     record_action,
 )
 from crm.redirects import query_pk, safe_next
+from crm.services import RecordChanged
 from invoices import services
 from invoices.filters import InvoiceFilter
 from invoices.forms import InvoiceForm, MarkPaidForm, line_formset
@@ -100,6 +101,17 @@ def _refuse_if_not_active(request, invoice):
     return None
 
 
+def _lines_text(lines):
+    """Line items in one line of text, to compare two versions of an invoice side by side."""
+    def value(line, name):
+        return line[name] if isinstance(line, dict) else getattr(line, name)
+
+    return "; ".join(
+        f"{value(line, 'description')} × {value(line, 'quantity').normalize():f} @ {value(line, 'unit_price'):f}"
+        for line in lines
+    )
+
+
 def invoice_edit(request, pk):
     """Edit an active invoice and its line items; a paid or canceled one is refused with a message."""
     invoice = invoice_get(user=request.user, pk=pk)
@@ -117,6 +129,12 @@ def invoice_edit(request, pk):
             )
         except ValidationError as error:
             add_service_error(form, error)
+            if isinstance(error, RecordChanged) and error.current is not None and form.conflict is not None:
+                # The lines are part of the invoice: show theirs beside the user's too.
+                theirs = _lines_text(error.current.lines.all())
+                mine = _lines_text(lines.cleaned_lines())
+                if theirs != mine:
+                    form.conflict.append({"label": _("Line items"), "theirs": theirs, "mine": mine})
         else:
             messages.success(request, _("Invoice saved."))
             return redirect(invoice)

@@ -153,6 +153,9 @@ def test_invoice_edit_form_refuses_lines_changed_by_someone_else(client, salespe
     )
     assert response.status_code == 200
     assert "was changed by" in response.content.decode()
+    rows = {row["label"]: row for row in response.context["form"].conflict}
+    assert rows["Name"]["theirs"] == "Changed by the manager"
+    assert rows["Line items"]["mine"] == "Găzduire × 9 @ 1500.00"
     assert list(invoice.lines.values_list("quantity", flat=True)) != [Decimal("9")]
     assert copy_of(invoice).name == "Changed by the manager"
 
