@@ -15,7 +15,7 @@ import operator
 from contextlib import contextmanager
 from functools import partial
 
-from django.db import connections, models, router
+from django.db import IntegrityError, connections, models, router
 
 _deferred_writes = contextvars.ContextVar("crm_bulk_deferred_writes", default=None)
 
@@ -185,6 +185,13 @@ def hold_import_lock(target: str, *, using="default") -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [IMPORT_LOCK_NAMESPACE, target])
 
 
+class RowsChanged(IntegrityError):
+    """Records to update were changed by someone else since they were read: the caller's transaction must not commit.
+
+    An IntegrityError, so that the import plans the batch again (crm.imports.engine), as for a unique index.
+    """
+
+
 def update_records(model, records, names, *, batch_size=1000):
     """Write the fields ``names`` of saved ``records`` of ``model``: on PostgreSQL one UPDATE ... FROM VALUES a batch.
 
@@ -202,6 +209,9 @@ def update_records(model, records, names, *, batch_size=1000):
         return
     pk = model._meta.pk
     fields = [pk, *(model._meta.get_field(name) for name in names)]
+    # Records read without a row lock (an import batch planned ahead of its writer) are written only while
+    # they are still at the version they were read at: record.version is already the next one.
+    versioned = "version" in names
     quote = connection.ops.quote_name
     casts = [f"::{field.db_type(connection)}" for field in fields]
     assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields[1:])
@@ -215,8 +225,16 @@ def update_records(model, records, names, *, batch_size=1000):
             chunk = rows[start : start + batch_size]
             # The first row carries the casts, so every column of the VALUES list has the column's type.
             placeholders = ", ".join([row_template] * len(chunk))
+            condition = f"t.{quote(pk.column)} = v.{quote(pk.column)}"
+            if versioned:
+                condition += " AND t.version = v.version - 1"
             cursor.execute(
                 f"UPDATE {table} AS t SET {assignments} FROM (VALUES {placeholders}) AS v ({columns}) "
-                f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
+                f"WHERE {condition}",
                 [value for row in chunk for value in row],
             )
+            if versioned and cursor.rowcount != len(chunk):
+                raise RowsChanged(
+                    f"{len(chunk) - cursor.rowcount} of {len(chunk)} {model._meta.verbose_name_plural} changed "
+                    "since they were read"
+                )

@@ -113,6 +113,11 @@ class IdSet:
             self.bits.extend(bytes(index - len(self.bits) + 1 + 4096))
         self.bits[index] |= 1 << bit
 
+    def discard(self, value):
+        index, bit = divmod(value, 8)
+        if index < len(self.bits):
+            self.bits[index] &= ~(1 << bit) & 0xFF
+
     def __contains__(self, value):
         index, bit = divmod(value, 8)
         return index < len(self.bits) and bool(self.bits[index] & (1 << bit))
@@ -378,6 +383,9 @@ class Importer:
         self.outcome.mapping = {table.headers[index]: str(column.label) for index, column in self.mapping.items()}
         self.header_of = {column.key: table.headers[index] for index, column in self.mapping.items()}
         self.written = IdSet()
+        # The ids added to ``written`` by batches not known to be committed, to take out again when one is
+        # written anew (_restore): (absolute position of the first, the ids).
+        self._journal_start, self._journal = 0, []
         self.accounts_written = IdSet()
         self.keep_issues_in_memory = job is None or self._single_transaction
         self.choices = {}
@@ -483,18 +491,33 @@ class Importer:
     COUNTERS = ("created", "updated", "skipped", "failed", "accounts_created")
 
     def _state(self):
-        """What a batch changes in the importer's own counts, to put back when the batch is written again."""
+        """What a batch changes in the importer's own state, to put back when the batch is written again."""
         counts = [getattr(self.outcome, name) for name in self.COUNTERS]
-        return counts, (self.job.processed_rows if self.job is not None else 0), len(self.outcome.issues)
+        processed = self.job.processed_rows if self.job is not None else 0
+        return counts, processed, len(self.outcome.issues), self._journal_start + len(self._journal)
 
     def _restore(self, state):
-        counts, processed, issues = state
+        counts, processed, issues, written = state
         for name, value in zip(self.COUNTERS, counts, strict=True):
             setattr(self.outcome, name, value)
         if self.job is not None:
             self.job.processed_rows = processed
         del self.outcome.issues[issues:]
         self.history_rows = []
+        undone = self._journal[written - self._journal_start :]
+        del self._journal[written - self._journal_start :]
+        for pk in undone:
+            self.written.discard(pk)
+
+    def _note_written(self, pk):
+        self.written.add(pk)
+        self._journal.append(pk)
+
+    def _committed_up_to(self, state):
+        """The batches before ``state`` are committed: their ids need not be kept for a _restore."""
+        position = state[3]
+        del self._journal[: position - self._journal_start]
+        self._journal_start = position
 
     def _rewrite(self, conflict):
         """Write again, the locked way, a batch whose writer found another import's records in its way."""
@@ -511,6 +534,7 @@ class Importer:
         """
         if self._single_transaction:
             self._run_batch(batch)
+            self._committed_up_to(self._state())  # nothing to write again: the whole file is one transaction
             return
         state = self._state()
         try:
@@ -520,6 +544,7 @@ class Importer:
                         batch[0].number if batch else "?")
             self._restore(state)
             self._run_batch(batch)
+        self._committed_up_to(self._state())
 
     def _run_batch_ahead(self, batch, writer):
         """Plan ``batch`` (read, decide, validate, take ids) and hand its writes to ``writer``; False if it cannot.
@@ -541,6 +566,7 @@ class Importer:
         writes.insert(0, partial(self._guard, self._looked_up))
         try:
             writer.submit(writes, self._batch_keys(batch), batch=batch, state=state)
+            self._committed_up_to(state)  # submit waited for the batch before this one
         except _WriteConflict as conflict:
             # The batch before this one met another import's records: write it again, then this one, locked.
             self._restore(conflict.state)
@@ -877,9 +903,9 @@ class Importer:
             for account in queryset.filter(name__in=names):
                 by_name[account.name].append(account)
         if ahead is not None:
-            if by_number or by_name:
-                raise _NeedsLockedWrite
-            self._looked_up = ("accounts", frozenset(numbers), frozenset(names))
+            # Planned ahead, without row locks: the writer updates a matched record only while it is at the
+            # version read here (crm.bulk.update_records), and checks that the keys not found still are not.
+            self._looked_up = ("accounts", frozenset(numbers - set(by_number)), frozenset(names - set(by_name)))
         return by_number, by_name
 
     def _validator(self, model):
@@ -892,7 +918,8 @@ class Importer:
     def _can_lock(self):
         from django.db import connection
 
-        return connection.features.has_select_for_update_of
+        # A batch planned ahead of its writer takes no row locks: its transaction ends before the writer's.
+        return connection.features.has_select_for_update_of and self._ahead_of is None
 
     def _save_batch(self, service, model, new, changed, target):
         """Save the batch's new and changed records through the area's import service, then collect the outcome."""
@@ -912,14 +939,13 @@ class Importer:
         previous_by_record = {id(record): previous for _row, record, previous in changed}
         for record, error in errors:
             issues.append(self._validation_issue(rows_by_record[id(record)], error))
-        written = self.written
         self.outcome.created += len(saved_new)
         self.outcome.updated += len(saved_changed)
         if self.job is None:
             for record in saved_new:
-                written.add(record.pk)
+                self._note_written(record.pk)
             for record in saved_changed:
-                written.add(record.pk)
+                self._note_written(record.pk)
             return issues, records
         job_id, created, updated = self.job.pk, ImportAction.CREATED, ImportAction.UPDATED
         self.history_rows.extend(
@@ -932,10 +958,10 @@ class Importer:
             )
         )
         for record in saved_new:
-            written.add(record.pk)
+            self._note_written(record.pk)
             records.append((job_id, target, record.pk, created, None, record.modified_at))
         for record in saved_changed:
-            written.add(record.pk)
+            self._note_written(record.pk)
             records.append((job_id, target, record.pk, updated, previous_by_record[id(record)], record.modified_at))
         return issues, records
 
@@ -1046,9 +1072,12 @@ class Importer:
                 by_name[key].append(contact)
         found = by_email | by_name
         if ahead is not None:
-            if any(key in found for key in keys):
-                raise _NeedsLockedWrite
-            self._looked_up = ("contacts", frozenset(emails), frozenset(key for key in keys if key[0] == "name"))
+            # As for accounts: matched contacts are written only at the version read here.
+            self._looked_up = (
+                "contacts",
+                frozenset(email for email in emails if ("email", email) not in found),
+                frozenset(key for key in keys if key[0] == "name" and key not in found),
+            )
         return found
 
     def _contacts_batch(self, batch):

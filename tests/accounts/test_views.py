@@ -174,7 +174,9 @@ def test_create_shows_errors_beside_the_fields(client, salesperson, account):
 def test_edit_refuses_a_parent_cycle(client, salesperson, account):
     child = AccountFactory(parent_account=account, owner=salesperson)
     client.force_login(salesperson)
-    response = client.post(reverse("accounts:edit", args=[account.pk]), _form_data(parent_account=child.pk, version=account.version))
+    response = client.post(
+        reverse("accounts:edit", args=[account.pk]), _form_data(parent_account=child.pk, version=account.version)
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["parent_account"] == ["An account cannot be its own parent or ancestor."]
     account.refresh_from_db()
@@ -188,9 +190,10 @@ def test_edit_offers_only_this_accounts_contacts_as_primary_contact(client, sale
     form = client.get(reverse("accounts:edit", args=[account.pk])).context["form"]
     assert list(form.fields["primary_contact"].queryset) == [own]
     assert account not in form.fields["parent_account"].queryset
-    refused = client.post(reverse("accounts:edit", args=[account.pk]), _form_data(primary_contact=stranger.pk, version=account.version))
+    edit = reverse("accounts:edit", args=[account.pk])
+    refused = client.post(edit, _form_data(primary_contact=stranger.pk, version=account.version))
     assert "primary_contact" in refused.context["form"].errors
-    client.post(reverse("accounts:edit", args=[account.pk]), _form_data(primary_contact=own.pk, version=account.version))
+    client.post(edit, _form_data(primary_contact=own.pk, version=account.version))
     account.refresh_from_db()
     assert account.primary_contact == own
 

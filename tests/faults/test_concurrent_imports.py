@@ -10,7 +10,7 @@ from django.db.models import Count
 
 from accounts.models import Account
 from contacts.models import Contact
-from crm.imports.models import ImportJob
+from crm.imports.models import ImportJob, ImportRowIssue
 from tests.factories import AccountFactory, SalesManagerFactory
 from tests.faults.conftest import finish, manage
 from tests.imports.conftest import csv_bytes
@@ -63,7 +63,9 @@ def test_concurrent_imports_of_one_file_never_duplicate(tmp_path, kind, mode):
 
     results = run_together(path, target, mode, manager)
 
-    assert [code for code, _out, _err in results] == [0] * PROCESSES, [err[-2000:] for _c, _o, err in results]
+    failed = list(ImportRowIssue.objects.filter(kind="failed").values_list("row_number", "message")[:5])
+    errors = [err[-2000:] for _code, _out, err in results]
+    assert [code for code, _out, _err in results] == [0] * PROCESSES, (failed, errors)
     model = Account if target == "accounts" else Contact
     records = model.objects.exclude(account_number__startswith="A-") if target == "accounts" else model.objects
     expected = ROWS

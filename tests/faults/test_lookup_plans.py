@@ -92,8 +92,9 @@ def test_import_and_form_lookups_use_btree_indexes_at_200000_accounts():
         "account_id": f"(SELECT min(id) FROM accounts_account) + g.i %% {ACCOUNTS}",
     }, manager)
     # Half the rows match existing records, half are new: both branches of every lookup run.
+    numbers = range(ACCOUNTS - ROWS // 2, ACCOUNTS + ROWS // 2)
     accounts = [["Account Name", "Account Number", "City"]] + [
-        [f"Compania {index} SRL", f"AC-{index:07d}", "Iași"] for index in range(ACCOUNTS - ROWS // 2, ACCOUNTS + ROWS // 2)
+        [f"Compania {index} SRL", f"AC-{index:07d}", "Iași"] for index in numbers
     ] + [[f"Firma fără număr {index}", "", "Iași"] for index in range(ROWS // 4)]
     contacts = [["First Name", "Last Name", "Email", "Account Number"]] + [
         ["Ana", f"Pop{index}", f"ana.pop{index}@exemplu.ro", f"AC-{index:07d}"] for index in range(1, ROWS)
