@@ -24,10 +24,16 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="Fault tests need real processes on PostgreSQL."),
-]
+FAULTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test here needs PostgreSQL (a conftest's pytestmark would not reach the test modules)."""
+    for item in items:
+        if FAULTS in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.postgres)
+            if connection.vendor != "postgresql":
+                item.add_marker(pytest.mark.skip(reason="Fault tests need real processes on PostgreSQL."))
 
 
 def database_url():
