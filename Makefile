@@ -67,9 +67,11 @@ check: install
 # Every benchmark, printing its figures.
 bench: bench-imports bench-pages
 
-# Imports: 100,000 accounts and contacts from CSV and XLSX into SQLite and PostgreSQL, against the baseline.
+# Imports: 100,000 accounts and contacts from CSV and XLSX into SQLite and PostgreSQL, against the baseline;
+# then 100,000 accounts re-imported into 1,000,000 (PostgreSQL), against the same file into an empty table.
 bench-imports: install
 	$(BIN)/python tests/bench/bench_imports.py --rows $${BENCH_ROWS:-100000}
+	$(BIN)/python tests/bench/bench_reimport.py --rows $${BENCH_ROWS:-100000}
 
 # Page times at 10,000 and 1,000,000 accounts on PostgreSQL (seeds each database once, then reuses it).
 bench-pages: install
