@@ -824,7 +824,7 @@ class Importer:
         names = {row.data.get("name") for row in valid if not row.data.get("account_number") and row.data.get("name")}
         by_number, by_name = self._existing_accounts(numbers, names)
         owners = self._owners(valid)
-        seen = {}
+        seen, matched = {}, {}
         new, changed = [], []
         mode = self.options.mode
         for row in valid:
@@ -856,6 +856,16 @@ class Importer:
                 )
                 continue
             existing = matches[0] if matches else None
+            if existing is not None:
+                # Two rows of the batch with different keys (a number and a name; an email and a name) can
+                # match one record: the later one is a duplicate, as it would be in a later batch.
+                if existing.pk in matched:
+                    issues.append(
+                        self._fail(row, column_key, _("Duplicate of row %(row)d in this file.")
+                                   % {"row": matched[existing.pk]})
+                    )
+                    continue
+                matched[existing.pk] = row.number
             try:
                 if existing is None:
                     if mode == ImportMode.UPDATE:
@@ -1099,7 +1109,7 @@ class Importer:
             resolved.append((row, account, self._contact_key(row.data, account.pk if account else None)))
         existing_by_key = self._existing_contacts({key for _row, _account, key in resolved})
         owners = self._owners(valid)
-        seen = {}
+        seen, matched = {}, {}
         new, changed = [], []
         mode = self.options.mode
         for row, account, key in resolved:
@@ -1125,6 +1135,16 @@ class Importer:
                 )
                 continue
             existing = matches[0] if matches else None
+            if existing is not None:
+                # Two rows of the batch with different keys (a number and a name; an email and a name) can
+                # match one record: the later one is a duplicate, as it would be in a later batch.
+                if existing.pk in matched:
+                    issues.append(
+                        self._fail(row, column_key, _("Duplicate of row %(row)d in this file.")
+                                   % {"row": matched[existing.pk]})
+                    )
+                    continue
+                matched[existing.pk] = row.number
             try:
                 if existing is None:
                     if mode == ImportMode.UPDATE:

@@ -304,3 +304,23 @@ def test_a_row_without_number_is_a_duplicate_of_a_numbered_row_of_the_same_name_
     outcome = do_import(csv_bytes(rows), actor=importer)
     assert [(issue.row_number, issue.message) for issue in outcome.issues] == [(3, "Duplicate of row 2 in this file.")]
     assert sorted(Account.objects.values_list("account_number", flat=True)) == ["C-1", "C-2"]
+
+
+def test_two_rows_matching_one_record_by_different_keys_update_it_once(sales_manager):
+    account = AccountFactory(name="Client", account_number="C-1")
+    contact = ContactFactory(first_name="Ana", last_name="Pop", email="ana@exemplu.ro", job_title="", account=account)
+    rows = [["First Name", "Last Name", "Email", "Job Title", "Account Number"],
+            ["Ana", "Pop", "ana@exemplu.ro", "Director", "C-1"],   # by email
+            ["Ana", "Pop", "", "Contabil", "C-1"]]                 # by name on the account: the same contact
+    outcome = do_import(csv_bytes(rows), "contacts", actor=sales_manager)
+    assert outcome.summary() == "created 0, updated 1, skipped 0, failed 1"
+    assert [issue.message for issue in outcome.issues] == ["Duplicate of row 2 in this file."]
+    contact.refresh_from_db()
+    assert (contact.job_title, contact.version) == ("Director", 2)
+
+
+def test_a_numbered_row_and_a_named_row_matching_one_account_update_it_once(sales_manager):
+    AccountFactory(name="Vechi", account_number="V-1", city="Cluj-Napoca")
+    rows = [["Account Name", "Account Number", "City"], ["Nou", "V-1", "Iași"], ["Vechi", "", "Sibiu"]]
+    outcome = do_import(csv_bytes(rows), "accounts", actor=sales_manager)
+    assert outcome.summary() == "created 0, updated 1, skipped 0, failed 1"
