@@ -36,7 +36,7 @@ from crm.bulk import defer_or_run, deferred_writes, hold_import_lock, insert_rec
 from crm.history.models import ChangeEvent
 from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
-from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue
+from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
 from crm.imports.readers import FileRefused, Table
 from crm.imports.values import clean_text, normalize_label, parse_decimal, parse_integer, parse_url
 
@@ -374,7 +374,8 @@ class Importer:
         self.job = job
         self.outcome = ImportOutcome(file_format=table.format, headers=list(table.headers))
         if job is not None and options.skip_rows:
-            # Resuming: the counts go on from what the committed batches counted.
+            # Resuming: the counts go on from what the committed batches counted, and the records they
+            # wrote are known as written (below), so a row repeating one of them is still a duplicate.
             self.outcome.created, self.outcome.updated = job.created_count, job.updated_count
             self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
         self.model = Account if options.target == "accounts" else Contact
@@ -383,6 +384,9 @@ class Importer:
         self.outcome.mapping = {table.headers[index]: str(column.label) for index, column in self.mapping.items()}
         self.header_of = {column.key: table.headers[index] for index, column in self.mapping.items()}
         self.written = IdSet()
+        if job is not None and options.skip_rows:
+            for pk in job.records.filter(target=options.target).values_list("object_id", flat=True).iterator():
+                self.written.add(pk)
         # The ids added to ``written`` by batches not known to be committed, to take out again when one is
         # written anew (_restore): (absolute position of the first, the ids).
         self._journal_start, self._journal = 0, []
@@ -428,14 +432,18 @@ class Importer:
                         self._run_batches()
                         if self.options.dry_run or self.outcome.failed:
                             raise _Rollback
+                        if self.job is not None:
+                            # With the rows, in their transaction: a run taken over meanwhile commits nothing.
+                            self._save_issues(self.outcome.issues)
+                            self._save_counts()
                 except _Rollback:
                     self.outcome.rolled_back = True
                     if not self.options.dry_run:
                         self.outcome.created = self.outcome.updated = self.outcome.accounts_created = 0
-                if self.job is not None:
-                    with transaction.atomic():
-                        self._save_issues(self.outcome.issues)
-                        self._save_counts()
+                    if self.job is not None:
+                        with transaction.atomic():
+                            self._save_issues(self.outcome.issues)
+                            self._save_counts()
             else:
                 self._run_batches()
         finally:
@@ -1189,7 +1197,7 @@ class JobTakenOver(Exception):
 
 def _write_counts(job_id, resumes, **counts):
     """Store a batch's counts on its job, in the batch's transaction; refuse the batch if the job was taken over."""
-    if not ImportJob.objects.filter(pk=job_id, resumes=resumes).update(**counts):
+    if not ImportJob.objects.filter(pk=job_id, resumes=resumes, state=ImportState.RUNNING).update(**counts):
         raise JobTakenOver(_("The import job was resumed by another worker; this run stops."))
 
 

@@ -4,7 +4,6 @@ import csv
 import io
 import logging
 import threading
-from functools import partial
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -125,13 +124,17 @@ def import_job_run(*, job: ImportJob, table=None, resume=None, batch_size=None) 
     if job.state not in states:
         return None
     resuming = job.state != ImportState.QUEUED
+    # Taking a failed job over (import_data --resume) fences off any run of it still alive somewhere:
+    # that run's batches and its end are written only while the job's resumes are the ones it started with.
+    resumes = job.resumes + 1 if job.state == ImportState.FAILED else job.resumes
     now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job.pk, state=job.state, resumes=job.resumes).update(
-        state=ImportState.RUNNING, started_at=job.started_at or now, heartbeat_at=now, finished_at=None
+        state=ImportState.RUNNING, started_at=job.started_at or now, heartbeat_at=now, finished_at=None,
+        resumes=resumes,
     )
     if not claimed:
         return None
-    job.state, job.started_at, job.heartbeat_at = ImportState.RUNNING, job.started_at or now, now
+    job.state, job.started_at, job.heartbeat_at, job.resumes = ImportState.RUNNING, job.started_at or now, now, resumes
     outcome = None
     try:
         with Heartbeat(job):
@@ -159,6 +162,15 @@ def import_job_run(*, job: ImportJob, table=None, resume=None, batch_size=None) 
     return outcome
 
 
+def import_job_stopped(*, job, reason):
+    """Record that this process's run of ``job`` was stopped part-way (its committed batches are kept)."""
+    message = _(
+        "The import stopped: %(error)s. The rows imported before it stopped are kept; "
+        "import the same file again, or resume the job, to complete it."
+    ) % {"error": reason}
+    _finish(job, state=ImportState.FAILED, message=message, outcome=None)
+
+
 def _finish(job, *, state, message, outcome):
     """Record how the run ended, unless the job was taken over by a resumed run meanwhile.
 
@@ -167,9 +179,11 @@ def _finish(job, *, state, message, outcome):
     """
     for attempt in (1, 2):
         try:
-            stored = ImportJob.objects.filter(pk=job.pk).values("message", "resumes").first()
-            if stored is None or stored["resumes"] != job.resumes:
-                return  # another run took the job over (import_jobs_recover); it says how the job ends
+            stored = ImportJob.objects.filter(pk=job.pk).values("message", "resumes", "state").first()
+            if stored is None or stored["resumes"] != job.resumes or stored["state"] != ImportState.RUNNING:
+                # Another run took the job over, or it was failed or undone meanwhile: that says how it ends.
+                job.refresh_from_db()
+                return
             fields = {
                 "state": state,
                 "message": " ".join(part for part in (stored["message"], message) if part),
@@ -179,7 +193,7 @@ def _finish(job, *, state, message, outcome):
                 fields.update(
                     column_mapping=outcome.mapping, ignored_columns=outcome.ignored_columns, headers=outcome.headers
                 )
-            ImportJob.objects.filter(pk=job.pk, resumes=job.resumes).update(**fields)
+            ImportJob.objects.filter(pk=job.pk, resumes=job.resumes, state=ImportState.RUNNING).update(**fields)
             job.refresh_from_db()
             return
         except (OperationalError, InterfaceError):
@@ -244,7 +258,7 @@ def import_jobs_recover(*, now=None) -> list[ImportJob]:
     now = now or timezone.now()
     limit = now - stale_after()
     most = getattr(settings, "CRM_IMPORT_MAX_RESUMES", 3)
-    changed = []
+    changed, resume = [], []
     with transaction.atomic():
         stale = ImportJob.objects.select_for_update(skip_locked=True).filter(
             state=ImportState.RUNNING, heartbeat_at__lt=limit
@@ -259,29 +273,35 @@ def import_jobs_recover(*, now=None) -> list[ImportJob]:
                     "resumed or failed by import_jobs_recover.",
                 )
             row = intcomma(job.processed_rows)
+            resumed = job.resumes
+            # Every takeover counts, so the silent run, should it come back, can write nothing more.
+            job.resumes += 1
             if not job.file:
                 job.state = ImportState.FAILED
                 note = _(
                     "The import stopped at row %(row)s without finishing (its process ended). The rows before are "
                     "kept; resume it with: manage.py import_data %(target)s FILE --resume %(job)d."
                 ) % {"row": row, "target": job.target, "job": job.pk}
-            elif job.resumes >= most:
+            elif resumed >= most:
                 job.state = ImportState.FAILED
                 note = _(
                     "The worker stopped at row %(row)s again; the import was resumed %(count)d times and is not "
                     "resumed any more. The rows before are kept."
-                ) % {"row": row, "count": job.resumes}
+                ) % {"row": row, "count": resumed}
             else:
                 job.state = ImportState.INTERRUPTED
-                job.resumes += 1
                 note = _("The worker stopped at row %(row)s; the import was queued to resume from there.") % {
                     "row": row
                 }
-                transaction.on_commit(partial(_enqueue_resume, job.pk))
+                resume.append(job)
             job.message = " ".join(part for part in (job.message, note) if part)
             job.finished_at = now if job.state == ImportState.FAILED else None
             job.save(update_fields=["state", "resumes", "message", "finished_at"])
             changed.append(job)
+        for job in resume:
+            # In the same transaction: the task row (the queue is a table of this database) commits with the
+            # job's new state, or neither does; no interrupted job is left without its task.
+            _enqueue_resume(job.pk)
     for job in changed:
         logger.warning("Import job %s: worker stopped at row %s; now %s", job.pk, job.processed_rows, job.state)
     return changed

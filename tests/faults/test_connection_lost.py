@@ -59,3 +59,26 @@ def test_a_terminated_connection_stops_the_import_with_exit_3_and_resume_complet
     assert out.strip().splitlines()[-1] == f"created {ROWS}, updated 0, skipped 0, failed 0"
     assert Account.objects.count() == ROWS
     assert Account.objects.values("account_number").distinct().count() == ROWS
+
+
+def test_an_import_stopped_with_sigterm_records_its_end_and_exits_3(tmp_path):
+    import signal
+
+    manager = SalesManagerFactory()
+    rows = [["Account Name", "Account Number"]] + [[f"Firma {index}", f"S-{index:06d}"] for index in range(ROWS)]
+    path = tmp_path / "conturi.csv"
+    path.write_bytes(csv_bytes(rows))
+    process = manage("import_data", "accounts", str(path), "--user", manager.username)
+    assert wait_for(lambda: ImportJob.objects.filter(processed_rows__gt=0).exists() or process.poll() is not None,
+                    timeout=120)
+    if process.poll() is not None:
+        pytest.skip("The import finished before it could be stopped.")
+    process.send_signal(signal.SIGTERM)
+    code, _out, err = finish(process)
+    job = ImportJob.objects.get()
+    if job.state == ImportState.COMPLETED:
+        pytest.skip("The import finished as it was stopped.")
+    assert code == 3, err
+    assert job.state == ImportState.FAILED and "interrupted" in job.message
+    assert job.processed_rows == Account.objects.count() == job.created_count > 0
+    assert f"--resume {job.pk}" in err

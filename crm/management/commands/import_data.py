@@ -2,15 +2,26 @@
 
 import argparse
 import os
+import signal
 import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.imports.models import ImportJob, ImportMode, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
-from crm.imports.services import failed_rows, import_job_run, require_import_permission, write_failed_rows
+from crm.imports.services import (
+    failed_rows,
+    import_job_run,
+    import_job_stopped,
+    import_jobs_recover,
+    require_import_permission,
+    stale_after,
+    write_failed_rows,
+)
 
 HELP = """Import accounts or contacts from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003,
 records XML or vCard, recognised by content. Prints "created N, updated N, skipped N, failed N".
@@ -23,6 +34,10 @@ Exit status:
      prints what it wrote and the job; `import_data TARGET FILE --resume JOB` completes it"""
 
 EXIT_DONE, EXIT_ROWS_FAILED, EXIT_NOTHING_WRITTEN, EXIT_STOPPED = 0, 1, 2, 3
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -100,10 +115,16 @@ class Command(BaseCommand):
                     total_rows=table.total,
                     created_by=actor,
                 )
+            # SIGTERM (a service manager stopping it) ends the run as Ctrl+C does: recorded, then exit 3.
+            signal.signal(signal.SIGTERM, _interrupt)
             try:
                 outcome = import_job_run(
                     job=job, table=table, resume=bool(options["resume"]), batch_size=options["batch_size"]
                 )
+            except KeyboardInterrupt:
+                import_job_stopped(job=job, reason=_("it was interrupted (Ctrl+C or SIGTERM)"))
+                job.refresh_from_db()
+                self._stopped(job, options)
             except DatabaseError as error:
                 # Not even the job's end could be recorded: say what is known, and that rows may be written.
                 self.stderr.write(
@@ -113,6 +134,9 @@ class Command(BaseCommand):
                 )
                 sys.exit(EXIT_STOPPED)
         job.refresh_from_db()
+        if outcome is None and job.state != ImportState.FAILED:
+            self.stderr.write(f"Import job {job.pk} is being run by another process ({job.state}); nothing was done.")
+            sys.exit(EXIT_NOTHING_WRITTEN)
         if job.state == ImportState.FAILED:
             self._stopped(job, options)
         if job.message:
@@ -146,6 +170,9 @@ class Command(BaseCommand):
             raise CommandError(f"There is no import job {pk}.", returncode=EXIT_NOTHING_WRITTEN)
         if job.target != target:
             raise CommandError(f"Import job {pk} imported {job.target}, not {target}.", returncode=EXIT_NOTHING_WRITTEN)
+        if job.state == ImportState.RUNNING and job.heartbeat_at and job.heartbeat_at < timezone.now() - stale_after():
+            import_jobs_recover()  # its process died (no heartbeat): this marks it stopped
+            job.refresh_from_db()
         if job.state not in (ImportState.FAILED, ImportState.INTERRUPTED):
             raise CommandError(
                 f"Import job {pk} is {job.state}; only a stopped (failed or interrupted) job can be resumed.",
