@@ -67,7 +67,9 @@ class ChangeEvent(models.Model):
     """Who changed which record, when, how, through which path, and which fields from what to what.
 
     Rows are written only by crm.history.services, inside the transaction of the
-    change, and are never changed or deleted afterwards. ``account`` and ``contact``
+    change, and are never changed or deleted afterwards: on PostgreSQL a trigger
+    refuses UPDATE, DELETE and TRUNCATE on the table (migration 0004), except the
+    retention deletes of ``manage.py prune_history``. ``account`` and ``contact``
     are the customer the change concerns, so an account's timeline also shows its
     contacts', opportunities' and invoices' changes. They carry no database
     constraint: the history of a deleted record stays.
@@ -76,7 +78,8 @@ class ChangeEvent(models.Model):
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        # A user who made a change is deactivated, never deleted: the history keeps who made each change.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -3,7 +3,8 @@
 import datetime
 from decimal import Decimal
 
-from django.db import models
+from django.db import connections, models, router, transaction
+from django.utils import timezone
 
 from crm.history.context import current_import_job_id, current_via
 from crm.history.models import ChangeEvent, ChangeKind, RecordType, Via
@@ -60,6 +61,28 @@ def record_change(*, record, actor, kind, before=None, fields=None, deleted=Fals
     )
     event.save()
     return event
+
+
+def history_prune(*, before: datetime.date) -> int:
+    """Delete the history of changes made before the day ``before`` (in the site's time zone); return how many.
+
+    The retention path of ``manage.py prune_history``, the one delete the
+    append-only guard allows: on PostgreSQL it lifts the guard (the trigger of
+    migration 0004) for its own transaction only, and puts it back before
+    returning, also when called inside a longer transaction.
+    """
+    cutoff = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
+    using = router.db_for_write(ChangeEvent)
+    guarded = connections[using].vendor == "postgresql"
+    with transaction.atomic(using=using):
+        if guarded:
+            with connections[using].cursor() as cursor:
+                cursor.execute("SET LOCAL crm.history_retention = 'on'")
+        deleted, _ = ChangeEvent.objects.using(using).filter(occurred_at__lt=cutoff).delete()
+        if guarded:
+            with connections[using].cursor() as cursor:
+                cursor.execute("SET LOCAL crm.history_retention = 'off'")
+    return deleted
 
 
 def record_bulk_change(*, queryset, actor, kind, field_name, new_value) -> int:
