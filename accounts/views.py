@@ -18,6 +18,8 @@ from contacts.models import Contact
 from contacts.selectors import contact_list
 from contacts.services import contact_attach_to_account, contact_detach_from_account
 from crm import permissions
+from crm.params import query_text
+from crm.record_forms import changed_form_data
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -76,7 +78,7 @@ class AccountUpdateView(AccountFormMixin, UpdateView):
         # The form has already written its values onto self.object; the service gets the record as stored.
         stored = selectors.account_get(user=self.request.user, pk=self.object.pk)
         try:
-            self.object = services.account_update(account=stored, actor=self.request.user, **form_data(form))
+            self.object = services.account_update(account=stored, actor=self.request.user, **changed_form_data(form))
         except ValidationError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
@@ -136,7 +138,6 @@ class AccountContactAddView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def search(self, query):
-        query = query.strip()
         if not query:
             return []
         words = Q()
@@ -146,7 +147,7 @@ class AccountContactAddView(View):
         return list(found.order_by("last_name", "first_name", "pk")[: self.max_results])
 
     def render_page(self, form, status=200):
-        query = self.request.GET.get("q", "") or self.request.POST.get("q", "")
+        query = query_text(self.request.GET, "q") or query_text(self.request.POST, "q")
         context = {"account": self.account, "form": form, "q": query, "results": self.search(query)}
         template = self.template_name
         if self.request.htmx and self.request.method == "GET":

@@ -1,9 +1,8 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
-from crm.filters import RecordFilter
+from crm.filters import RecordFilter, RecordNumberFilter
 from crm.models import RecordStatus
 
 
@@ -14,7 +13,7 @@ class ContactFilter(RecordFilter):
     has_account = django_filters.BooleanFilter(
         field_name="account", lookup_expr="isnull", exclude=True, label=_("Has an account")
     )
-    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
+    account = RecordNumberFilter(field_name="account_id")
 
     class Meta:
         model = Contact

@@ -13,6 +13,8 @@ from contacts.forms import ContactForm
 from contacts.models import Contact
 from contacts.tables import ContactTable
 from crm import permissions
+from crm.params import query_number
+from crm.record_forms import changed_form_data
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -59,9 +61,8 @@ class ContactCreateView(ContactFormMixin, CreateView):
 
     def get_initial(self):
         initial = super().get_initial()
-        account = self.request.GET.get("account", "")
-        if account.isdigit():
-            initial["account"] = int(account)
+        if account := query_number(self.request.GET, "account"):
+            initial["account"] = account
         return initial
 
     def form_valid(self, form):
@@ -84,7 +85,7 @@ class ContactUpdateView(ContactFormMixin, UpdateView):
         # to apply the one-account rule.
         stored = selectors.contact_get(user=self.request.user, pk=self.object.pk)
         try:
-            self.object = services.contact_update(contact=stored, actor=self.request.user, **form_data(form))
+            self.object = services.contact_update(contact=stored, actor=self.request.user, **changed_form_data(form))
         except ValidationError as error:
             add_service_error(form, error, field="account")
             return self.form_invalid(form)

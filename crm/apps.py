@@ -8,6 +8,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
+        from crm import checks  # noqa: F401 (registers the system checks)
         from crm.roles import sync_security_roles
 
         post_migrate.connect(sync_security_roles, dispatch_uid="crm.sync_security_roles")

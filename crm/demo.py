@@ -7,6 +7,7 @@ natural key: account name, contact full name, opportunity topic, invoice number.
 """
 
 import random
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -486,6 +487,31 @@ def ensure_demo_users():
         user.groups.set([Group.objects.get(name=demo.role)])
         users[demo.username] = user
     return users
+
+
+@transaction.atomic
+def demo_users_retire(*, set_passwords: bool = False) -> dict[str, str | None]:
+    """Deactivate each active demo user still on its published password, or give it a random password.
+
+    Returns the user names acted on, each with its new password (None when deactivated). A demo
+    user whose password was changed already is a real account now and is left alone.
+    """
+    published = {demo.username: demo.password for demo in DEMO_USERS}
+    users = get_user_model()._default_manager.select_for_update().filter(username__in=published, is_active=True)
+    retired = {}
+    for user in users.order_by("username"):
+        if not user.check_password(published[user.username]):
+            continue
+        if set_passwords:
+            password = secrets.token_urlsafe(15)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            retired[user.username] = password
+        else:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            retired[user.username] = None
+    return retired
 
 
 @dataclass

@@ -4,8 +4,23 @@ from functools import reduce
 from operator import or_
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from crm.params import MAX_RECORD_NUMBER, clean_text
+
+
+class RecordNumberFilter(django_filters.NumberFilter):
+    """A hidden filter on a record number: anything but a positive integer a bigint holds is invalid input."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_RECORD_NUMBER)
+        super().__init__(*args, **kwargs)
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -54,7 +69,7 @@ class RecordFilter(django_filters.FilterSet):
           when they cluster in that order. Beyond the limit the list holds the
           first matches found, and the user narrows the search.
         """
-        value = (value or "").strip()
+        value = clean_text(value)
         if not value:
             return queryset
         own = [field for field in self.search_fields if "__" not in field]

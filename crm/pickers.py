@@ -25,6 +25,7 @@ from accounts.models import Account
 from accounts.selectors import account_list
 from contacts.models import Contact
 from contacts.selectors import contact_list
+from crm.params import query_text, record_number
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunity_list
 
@@ -75,8 +76,8 @@ class PickerSource:
     def narrow(self, queryset, params):
         """Apply the narrowing parameters (``exclude`` and this source's own) that hold a record number."""
         for key, value in params.items():
-            value = str(value)
-            if not value.isdigit():
+            value = record_number(value)
+            if value is None:
                 continue
             if key == "exclude":
                 queryset = queryset.exclude(pk=value)
@@ -224,7 +225,7 @@ class RecordChoiceField(forms.ModelChoiceField):
 
     def label_for(self, value) -> str:
         """The label of the record numbered ``value`` among the choices, or "" (one query)."""
-        if not str(value).isdigit():
+        if record_number(value) is None:
             return ""
         record = self.queryset.filter(pk=value).first()
         return self.label_from_instance(record) if record else ""
@@ -253,7 +254,7 @@ def pick(request, source):
         raise Http404
     params = {key: request.GET[key] for key in ("exclude", *picker_source.narrowing) if key in request.GET}
     records = picker_source.narrow(picker_source.selector(user=request.user), params)
-    query = request.GET.get("q", "").strip()
+    query = query_text(request.GET, "q")
     found, more = picker_source.find(records, query)
     context = {
         "source": picker_source.name,

@@ -52,7 +52,7 @@ def error_text(error: ValidationError) -> str:
 def posted_version(request):
     """The record version a command's form was shown with (its hidden ``version``), or None."""
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def expect_posted_version(request, record):

@@ -2,6 +2,8 @@
 
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from crm.params import query_number
+
 
 def safe_next(request, url: str | None) -> str | None:
     """Return ``url`` when it is safe to redirect to from ``request``, else None."""
@@ -14,5 +16,4 @@ def safe_next(request, url: str | None) -> str | None:
 
 def query_pk(request, name: str) -> int | None:
     """Return the positive integer in ``request.GET[name]``, or None when it is missing or not a number."""
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    return query_number(request.GET, name)

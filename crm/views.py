@@ -10,6 +10,7 @@ from django_tables2 import SingleTableMixin
 from crm import permissions
 from crm.db_router import replica_reads
 from crm.pagination import BoundedPaginator
+from crm.params import query_text
 
 
 def home(request):
@@ -63,7 +64,7 @@ class RecordListView(SingleTableMixin, FilterView):
         # A list may lag a second behind writes, so its reads may come from the read replica.
         # The template renders inside the blocks too, since that is where the rows are read.
         with replica_reads(), ExitStack() as stack:
-            if request.GET.get("q", "").strip() and self.filterset_class is not None:
+            if query_text(request.GET, "q") and self.filterset_class is not None:
                 stack.enter_context(sort_found_rows(self.filterset_class._meta.model))
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:

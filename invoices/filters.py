@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import account_family_ids
 from crm.currencies import CURRENCY_CHOICES
-from crm.filters import RecordFilter
+from crm.filters import RecordFilter, RecordNumberFilter
 from invoices.models import Invoice, InvoiceState
 
 
@@ -19,16 +19,16 @@ class InvoiceFilter(RecordFilter):
         label=_("Overdue"),
         widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
     )
-    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
-    contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
+    account = RecordNumberFilter(field_name="account_id")
+    contact = RecordNumberFilter(field_name="contact_id")
     # Used by the links of the summary figures and the dashboard.
     currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
     invoiced_this_year = django_filters.BooleanFilter(
         method="filter_invoiced_this_year", label=_("Invoiced this year")
     )
     paid_this_year = django_filters.BooleanFilter(method="filter_paid_this_year", label=_("Paid this year"))
-    account_tree = django_filters.NumberFilter(method="filter_account_tree", widget=forms.HiddenInput)
-    owner = django_filters.NumberFilter(field_name="owner_id", widget=forms.HiddenInput)
+    account_tree = RecordNumberFilter(method="filter_account_tree")
+    owner = RecordNumberFilter(field_name="owner_id")
 
     class Meta:
         model = Invoice

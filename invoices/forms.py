@@ -172,7 +172,7 @@ def line_formset(data=None, *, initial=None, add_line=False):
     if data is not None and add_line:
         data = data.copy()
         total = data.get("lines-TOTAL_FORMS", "")
-        if total.isdigit() and int(total) < MAX_LINES:
+        if total.isascii() and total.isdigit() and int(total) < MAX_LINES:
             data["lines-TOTAL_FORMS"] = str(int(total) + 1)
     formset_class = EditLineFormSet if initial else NewLineFormSet
     return formset_class(data, initial=initial, prefix="lines")

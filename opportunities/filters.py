@@ -1,13 +1,12 @@
 import datetime
 
 import django_filters
-from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import account_family_ids
 from crm.currencies import CURRENCY_CHOICES
-from crm.filters import RecordFilter
+from crm.filters import RecordFilter, RecordNumberFilter
 from opportunities.models import Opportunity, OpportunityState, SalesStage
 
 
@@ -16,16 +15,16 @@ class OpportunityFilter(RecordFilter):
 
     state = django_filters.ChoiceFilter(choices=OpportunityState.choices, label=_("Status"), empty_label=_("All"))
     sales_stage = django_filters.ChoiceFilter(choices=SalesStage.choices, label=_("Sales stage"), empty_label=_("All"))
-    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
-    contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
+    account = RecordNumberFilter(field_name="account_id")
+    contact = RecordNumberFilter(field_name="contact_id")
     # Used by the links of the summary figures and the dashboard.
     currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
     closed_this_year = django_filters.BooleanFilter(method="filter_closed_this_year", label=_("Closed this year"))
     closing_this_month = django_filters.BooleanFilter(
         method="filter_closing_this_month", label=_("Closing this month")
     )
-    account_tree = django_filters.NumberFilter(method="filter_account_tree", widget=forms.HiddenInput)
-    owner = django_filters.NumberFilter(field_name="owner_id", widget=forms.HiddenInput)
+    account_tree = RecordNumberFilter(method="filter_account_tree")
+    owner = RecordNumberFilter(field_name="owner_id")
 
     class Meta:
         model = Opportunity

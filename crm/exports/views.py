@@ -3,6 +3,7 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from crm.downloads import attachment_disposition
 from crm.exports.models import ExportState
 from crm.exports.selectors import export_job_get
 from crm.exports.services import export_job_mark_stale
@@ -24,4 +25,6 @@ def export_job_download(request, pk):
     if job.state != ExportState.COMPLETED or not job.file:
         raise Http404
     content_type, _extension = EXPORT_FORMATS[job.file_format]
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name, content_type=content_type)
+    response = FileResponse(job.file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = attachment_disposition(job.download_name)
+    return response

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from crm.downloads import attachment_disposition
 from crm.exports.services import export_job_start, export_runs_in_background
 from crm.exports.sources import SOURCES
 from crm.imports.exports import EXPORT_FORMATS, stream_csv, stream_xml_spreadsheet, write_xlsx
@@ -38,11 +39,11 @@ class RecordExportView(View):
         content_type, extension = EXPORT_FORMATS[file_format]
         filename = f"{self.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
         if file_format == "xlsx":
-            return FileResponse(write_xlsx(rows, self.name), as_attachment=True, filename=filename,
-                                content_type=content_type)
-        stream = stream_csv(rows) if file_format == "csv" else stream_xml_spreadsheet(rows, self.name)
-        response = StreamingHttpResponse(stream, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            response = FileResponse(write_xlsx(rows, self.name), content_type=content_type)
+        else:
+            stream = stream_csv(rows) if file_format == "csv" else stream_xml_spreadsheet(rows, self.name)
+            response = StreamingHttpResponse(stream, content_type=content_type)
+        response["Content-Disposition"] = attachment_disposition(filename)
         return response
 
 

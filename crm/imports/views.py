@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
+from crm.downloads import attachment_disposition
 from crm.imports.forms import ImportForm
 from crm.imports.models import ImportRowIssue
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
@@ -94,7 +95,7 @@ def import_job_failed_rows(request, pk, file_format):
     )
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
     stem = job.file_name.rsplit(".", 1)[0] or "import"
-    response["Content-Disposition"] = f'attachment; filename="{stem}-failed-rows.{file_format}"'
+    response["Content-Disposition"] = attachment_disposition(f"{stem}-failed-rows.{file_format}")
     return response
 
 
