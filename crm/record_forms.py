@@ -40,6 +40,10 @@ class RecordVersionFormMixin:
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
         if instance is not None and instance.pk is not None and hasattr(instance, "version"):
+            # Each field also carries, hidden, the value it was opened with, so that changed_data is what
+            # this user changed, not what differs from the record as it is now.
+            for field in self.fields.values():
+                field.show_hidden_initial = True
             self.fields["version"] = forms.IntegerField(
                 widget=forms.HiddenInput, required=False, min_value=1, initial=instance.version
             )
@@ -53,39 +57,84 @@ class RecordVersionFormMixin:
             )
         return cleaned_data
 
-    def show_conflict(self, current):
-        """Keep the other user's record beside this form: their value of each field whose values differ."""
-        if current is None:
-            self.conflict = []
-            return
-        rows = []
+    def _opened_values(self, current):
+        """{field name: the stored value it was opened with} from the hidden opened-with values posted."""
+        opened = {}
         for name, field in self.fields.items():
-            if name == "version" or not self.is_bound or name not in self.cleaned_data:
+            key = self.add_initial_prefix(name)
+            if name == "version" or key not in self.data:
+                continue
+            try:
+                model_field = current._meta.get_field(name)
+                value = field.to_python(field.hidden_widget().value_from_datadict(self.data, self.files, key))
+            except (FieldDoesNotExist, forms.ValidationError):
+                continue
+            opened[name] = getattr(value, "pk", value) if model_field.is_relation else model_field.to_python(value)
+        return opened
+
+    def show_conflict(self, current):
+        """After a refusal: take their values for the fields this user left alone, list those both changed.
+
+        Every field's hidden opened-with value becomes their value and the version
+        theirs, so saving again writes only what this user changed (keeping the
+        other user's changes to the other fields), and overwrites their value only
+        where the user changed the same field and says so by saving again.
+        """
+        self.conflict = []
+        if current is None:
+            return
+        opened = self._opened_values(current)
+        data = self.data.copy()
+        changed = set(self.changed_data)
+        for name, field in self.fields.items():
+            if name == "version" or not self.is_bound:
                 continue
             try:
                 model_field = current._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
-            mine = self.cleaned_data[name]
-            if model_field.is_relation:
-                theirs_value = getattr(current, model_field.attname)
-                mine_value = mine.pk if mine is not None else None
-            else:
-                theirs_value = model_field.to_python(getattr(current, name))
-                mine_value = mine
-            if _empty(theirs_value) and _empty(mine_value) or theirs_value == mine_value:
+            theirs = getattr(current, model_field.attname if model_field.is_relation else name)
+            posted = _as_data(field, theirs)
+            data[self.add_initial_prefix(name)] = posted
+            if name not in changed:
+                data[self.add_prefix(name)] = posted
                 continue
-            rows.append(
-                {
-                    "label": field.label,
-                    "theirs": _shown(current, model_field),
-                    "mine": _shown_value(field, mine),
-                }
-            )
-        self.conflict = rows
-        data = self.data.copy()
+            mine = self.cleaned_data.get(name)
+            mine_value = mine.pk if model_field.is_relation and mine is not None else mine
+            if (_empty(theirs) and _empty(mine_value)) or theirs == model_field.to_python(mine_value):
+                continue
+            if opened.get(name, _UNKNOWN) == theirs:
+                continue  # they left this field as the user found it: only the user changed it
+            self.conflict.append({"label": field.label, "theirs": _shown(current, model_field),
+                                  "mine": _shown_value(field, mine)})
         data[self.add_prefix("version")] = current.version
         self.data = data
+
+
+_UNKNOWN = object()
+
+
+def changed_form_data(form) -> dict:
+    """The values this user changed on a record's edit form (and its version), for the update service."""
+    changed = set(form.changed_data)
+    for name, field in form.fields.items():
+        if field.show_hidden_initial and form.add_initial_prefix(name) not in form.data:
+            # Posted without the value it was opened with (not by this form): compare with the record as stored.
+            if field.has_changed(form.get_initial_for_field(field, name), form[name].data):
+                changed.add(name)
+            else:
+                changed.discard(name)
+    data = {name: form.cleaned_data[name] for name in changed if name in form.cleaned_data}
+    data.pop("version", None)
+    if "version" in form.fields:
+        data["version"] = form.cleaned_data.get("version")
+    return data
+
+
+def _as_data(form_field, value):
+    """A stored value as a browser would post it in ``form_field``."""
+    value = form_field.prepare_value(value)
+    return "" if value is None else str(value)
 
 
 def _empty(value):

@@ -1,5 +1,7 @@
 """Pages for invoices: list, create and edit with line items, mark paid, cancel, reassign, delete."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
+from crm.record_forms import changed_form_data
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -112,8 +115,21 @@ def _lines_text(lines):
     )
 
 
+def _lines_key(lines):
+    """The line items as one string, every field of each: what the edit form was opened with, kept hidden."""
+    def value(line, name):
+        raw = line[name] if isinstance(line, dict) else getattr(line, name)
+        return f"{raw.normalize():f}" if isinstance(raw, Decimal) else str(raw)
+
+    return "|".join("~".join(value(line, name) for name in services.LINE_FIELDS) for line in lines)
+
+
 def invoice_edit(request, pk):
-    """Edit an active invoice and its line items; a paid or canceled one is refused with a message."""
+    """Edit an active invoice and its line items; a paid or canceled one is refused with a message.
+
+    The form carries the line items it was opened with (``lines_opened``): lines the
+    user did not change are not written, so they cannot undo another user's.
+    """
     invoice = invoice_get(user=request.user, pk=pk)
     permissions.require(permissions.can_change(request.user, invoice))
     if refused := _refuse_if_not_active(request, invoice):
@@ -122,26 +138,34 @@ def invoice_edit(request, pk):
     form = InvoiceForm(data, instance=invoice, user=request.user)
     initial_lines = [{name: getattr(line, name) for name in services.LINE_FIELDS} for line in invoice.lines.all()]
     lines = line_formset(data, initial=initial_lines, add_line="add_line" in request.POST)
+    lines_opened = request.POST.get("lines_opened", _lines_key(initial_lines)) if data else _lines_key(initial_lines)
     if data is not None and "add_line" not in request.POST and form.is_valid() and lines.is_valid():
+        posted_lines = lines.cleaned_lines()
+        lines_changed = "lines_opened" not in request.POST or _lines_key(posted_lines) != lines_opened
         try:
             services.invoice_update(
-                invoice=invoice, actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data
+                invoice=invoice, actor=request.user, lines=posted_lines if lines_changed else None,
+                **changed_form_data(form),
             )
         except ValidationError as error:
             add_service_error(form, error)
             if isinstance(error, RecordChanged) and error.current is not None and form.conflict is not None:
-                # The lines are part of the invoice: show theirs beside the user's too.
-                theirs = _lines_text(error.current.lines.all())
-                mine = _lines_text(lines.cleaned_lines())
-                if theirs != mine:
-                    form.conflict.append({"label": _("Line items"), "theirs": theirs, "mine": mine})
+                current_lines = [{name: getattr(line, name) for name in services.LINE_FIELDS}
+                                 for line in error.current.lines.all()]
+                if not lines_changed:
+                    lines = line_formset(None, initial=current_lines)  # theirs, since this user left them alone
+                elif _lines_key(current_lines) != _lines_key(posted_lines):
+                    # Both changed the lines: show theirs beside the user's.
+                    form.conflict.append({"label": _("Line items"), "theirs": _lines_text(current_lines),
+                                          "mine": _lines_text(posted_lines)})
+                lines_opened = _lines_key(current_lines)
         else:
             messages.success(request, _("Invoice saved."))
             return redirect(invoice)
     return render(
         request,
         "invoices/invoice_form.html",
-        {"form": form, "lines": lines, "invoice": invoice, "title": _("Edit invoice")},
+        {"form": form, "lines": lines, "invoice": invoice, "title": _("Edit invoice"), "lines_opened": lines_opened},
     )
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
+from crm.record_forms import changed_form_data
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -135,7 +136,7 @@ def opportunity_edit(request, pk):
     form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.opportunity_update(opportunity=opportunity, actor=request.user, **form.cleaned_data)
+            services.opportunity_update(opportunity=opportunity, actor=request.user, **changed_form_data(form))
         except ValidationError as error:
             add_service_error(form, error)
         else:

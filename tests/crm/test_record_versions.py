@@ -98,8 +98,10 @@ def test_invoice_lines_are_part_of_the_invoice_version(salesperson, sales_manage
 
 
 def _account_form(account, **overrides):
-    data = {"name": account.name, "relationship_type": account.relationship_type, "currency": account.currency,
-            "main_phone": account.main_phone, "city": account.city, "version": account.version}
+    """The account's edit form as a browser posts it: each field, the value it was opened with, the version."""
+    fields = {"name": account.name, "relationship_type": account.relationship_type, "currency": account.currency,
+              "main_phone": account.main_phone, "city": account.city}
+    data = {**fields, **{f"initial-{name}": value for name, value in fields.items()}, "version": account.version}
     data.update(overrides)
     return data
 
@@ -115,16 +117,29 @@ def test_the_edit_form_shows_who_changed_the_record_and_both_values(client, sale
     assert response.status_code == 200
     html = response.content.decode()
     assert "was changed by Maria Ionescu" in html
-    rows = response.context["form"].conflict
-    assert {"label": "Main Phone", "theirs": "021 111 1111", "mine": "021 000 0000"} in rows
-    assert {"label": "City", "theirs": "Cluj-Napoca", "mine": "Iași"} in rows
+    # Only the city is the user's change, and the manager did not touch it: no field was changed by both.
+    assert response.context["form"].conflict == []
     assert copy_of(account).city == "Cluj-Napoca"
-    # The form now carries the current version: saving again keeps the user's values.
-    assert f'name="version" value="{copy_of(account).version}"' in html
-    again = client.post(reverse("accounts:edit", args=[account.pk]), {**opened, "city": "Iași", "version": 2})
+    # The form now shows the manager's phone, and carries it as the value it was opened with, and the version.
+    assert 'value="021 111 1111"' in html and f'name="version" value="{copy_of(account).version}"' in html
+    form = response.context["form"]
+    again = client.post(reverse("accounts:edit", args=[account.pk]), form.data)
     assert again.status_code == 302
     stored = copy_of(account)
-    assert (stored.city, stored.main_phone, stored.version) == ("Iași", "021 000 0000", 3)
+    # Saving again keeps the user's city and the manager's phone.
+    assert (stored.city, stored.main_phone, stored.version) == ("Iași", "021 111 1111", 3)
+
+
+def test_a_field_both_changed_is_listed_and_saving_again_keeps_the_users(client, salesperson, sales_manager):
+    account = AccountFactory(name="Petrom SA", main_phone="021 000 0000", city="Ploiești")
+    client.force_login(salesperson)
+    opened = _account_form(account)
+    account_update(account=copy_of(account), actor=sales_manager, city="Câmpina", main_phone="021 222 2222")
+    response = client.post(reverse("accounts:edit", args=[account.pk]), {**opened, "city": "Iași"})
+    assert response.context["form"].conflict == [{"label": "City", "theirs": "Câmpina", "mine": "Iași"}]
+    client.post(reverse("accounts:edit", args=[account.pk]), response.context["form"].data)
+    stored = copy_of(account)
+    assert (stored.city, stored.main_phone) == ("Iași", "021 222 2222")
 
 
 def test_an_edit_form_without_a_version_is_refused(client, salesperson):
@@ -154,7 +169,6 @@ def test_invoice_edit_form_refuses_lines_changed_by_someone_else(client, salespe
     assert response.status_code == 200
     assert "was changed by" in response.content.decode()
     rows = {row["label"]: row for row in response.context["form"].conflict}
-    assert rows["Name"]["theirs"] == "Changed by the manager"
     assert rows["Line items"]["mine"] == "Găzduire × 9 @ 1500.00"
     assert list(invoice.lines.values_list("quantity", flat=True)) != [Decimal("9")]
     assert copy_of(invoice).name == "Changed by the manager"
