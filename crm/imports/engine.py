@@ -1197,7 +1197,8 @@ class JobTakenOver(Exception):
 
 def _write_counts(job_id, resumes, **counts):
     """Store a batch's counts on its job, in the batch's transaction; refuse the batch if the job was taken over."""
-    if not ImportJob.objects.filter(pk=job_id, resumes=resumes, state=ImportState.RUNNING).update(**counts):
+    live = (ImportState.RUNNING, ImportState.QUEUED)  # queued: a caller running the engine on its own job
+    if not ImportJob.objects.filter(pk=job_id, resumes=resumes, state__in=live).update(**counts):
         raise JobTakenOver(_("The import job was resumed by another worker; this run stops."))
 
 
