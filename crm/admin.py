@@ -1,13 +1,11 @@
 """The user admin: a user who made changes or owns records is deactivated, never deleted."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 
-from crm.admin_mixins import ServiceRefused, call_service
+from crm.admin_mixins import ServiceRefusalAdminMixin, call_service
 from crm.users import user_delete, user_delete_check
 
 User = get_user_model()
@@ -16,7 +14,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class CrmUserAdmin(UserAdmin):
+class CrmUserAdmin(ServiceRefusalAdminMixin, UserAdmin):
     """Django's user admin, whose deletes go through crm.users and show its refusal as a message.
 
     The check runs before the delete confirmation page (which would otherwise
@@ -35,22 +33,3 @@ class CrmUserAdmin(UserAdmin):
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
-
-    def _refused(self, request, refused, redirect_to):
-        self.message_user(request, refused.message, messages.ERROR)
-        return HttpResponseRedirect(redirect_to)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ServiceRefused as refused:
-            opts = self.model._meta
-            return self._refused(
-                request, refused, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
-            )
-
-    def changelist_view(self, request, extra_context=None):
-        try:
-            return super().changelist_view(request, extra_context)
-        except ServiceRefused as refused:
-            return self._refused(request, refused, request.get_full_path())

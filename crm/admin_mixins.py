@@ -61,7 +61,36 @@ class RecordVersionAdminMixin:
         return {"version": form.cleaned_data["version"]} if form.cleaned_data.get("version") else {}
 
 
-class ServiceAdmin(RecordVersionAdminMixin, admin.ModelAdmin):
+class ServiceRefusalAdminMixin:
+    """A write a service refused (ServiceRefused) is rolled back and said as a message on the page it came from."""
+
+    def _refused(self, request, refused, redirect_to):
+        self.message_user(request, refused.message, messages.ERROR)
+        return HttpResponseRedirect(redirect_to)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            return self._refused(request, refused, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refused:
+            opts = self.model._meta
+            return self._refused(
+                request, refused, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            )
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ServiceRefused as refused:
+            return self._refused(request, refused, request.get_full_path())
+
+
+class ServiceAdmin(ServiceRefusalAdminMixin, RecordVersionAdminMixin, admin.ModelAdmin):
     """A ModelAdmin whose saves and deletes call services.
 
     Subclasses set ``create_service``, ``update_service`` and ``delete_service``
@@ -130,28 +159,3 @@ class ServiceAdmin(RecordVersionAdminMixin, admin.ModelAdmin):
             except ServiceRefused as refused:
                 self.message_user(request, f"{obj}: {refused.message}", messages.ERROR)
         return done
-
-    def _refused(self, request, refused, redirect_to):
-        self.message_user(request, refused.message, messages.ERROR)
-        return HttpResponseRedirect(redirect_to)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            return self._refused(request, refused, request.get_full_path())
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ServiceRefused as refused:
-            opts = self.model._meta
-            return self._refused(
-                request, refused, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
-            )
-
-    def changelist_view(self, request, extra_context=None):
-        try:
-            return super().changelist_view(request, extra_context)
-        except ServiceRefused as refused:
-            return self._refused(request, refused, request.get_full_path())

@@ -1,13 +1,12 @@
 """The admin's Import and Export for accounts and contacts, on django-import-export, through the CRM's import path."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from crm.admin_mixins import RecordVersionAdminMixin, ServiceRefused, call_service
+from crm.admin_mixins import RecordVersionAdminMixin, ServiceRefusalAdminMixin, call_service
 from crm.imports.engine import ImportOptions
 from crm.imports.formats import AnyFormat, NeutralisedCSV, NeutralisedXLSX, XMLSpreadsheetFormat
 from crm.imports.models import ImportJob, ImportMode
@@ -31,7 +30,7 @@ class CrmConfirmImportForm(ConfirmImportForm):
     all_or_nothing = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-class CrmImportExportAdmin(RecordVersionAdminMixin, ImportExportModelAdmin):
+class CrmImportExportAdmin(ServiceRefusalAdminMixin, RecordVersionAdminMixin, ImportExportModelAdmin):
     """Import (preview, then confirm) and export, gated by crm.import_data, rows saved by the import engine."""
 
     import_form_class = CrmImportForm
@@ -68,14 +67,6 @@ class CrmImportExportAdmin(RecordVersionAdminMixin, ImportExportModelAdmin):
     def generate_log_entries(self, result, request):
         # The import job records who imported what; no admin log row per record.
         return None
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            # Refused by the service (a stale version among others): rolled back, said on the form's page.
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_through_services(self, request, obj, form, change, create, update, name):
         """Save the admin form's record through the app's create/update service (full validation, audit)."""
