@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, account_number_key
@@ -64,7 +65,7 @@ def account_delete(*, account: Account, actor) -> None:
     record_bulk_change(
         queryset=children, actor=actor, kind=ChangeKind.UPDATED, field_name="parent_account", new_value=None
     )
-    children.update(parent_account=None, version=F("version") + 1)
+    children.update(parent_account=None, version=F("version") + 1, modified_by=actor, modified_at=timezone.now())
     record_bulk_change(
         queryset=account.contacts.all(),
         actor=actor,
@@ -72,7 +73,7 @@ def account_delete(*, account: Account, actor) -> None:
         field_name="account",
         new_value=None,
     )
-    account.contacts.update(account=None, version=F("version") + 1)
+    account.contacts.update(account=None, version=F("version") + 1, modified_by=actor, modified_at=timezone.now())
     record_delete(record=account, actor=actor)
 
 

@@ -106,7 +106,7 @@ def contact_detach_from_account(*, contact: Contact, actor) -> Contact:
     record_bulk_change(
         queryset=was_primary, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
     )
-    was_primary.update(primary_contact=None, version=F("version") + 1)
+    was_primary.update(primary_contact=None, version=F("version") + 1, modified_by=actor, modified_at=timezone.now())
     contact.account = None
     record_save(contact, actor=actor, fields=["account"], kind=ChangeKind.CONTACT_DETACHED)
     return contact
@@ -146,7 +146,7 @@ def contact_delete(*, contact: Contact, actor) -> None:
     record_bulk_change(
         queryset=was_primary, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
     )
-    was_primary.update(primary_contact=None, version=F("version") + 1)
+    was_primary.update(primary_contact=None, version=F("version") + 1, modified_by=actor, modified_at=timezone.now())
     record_delete(record=contact, actor=actor)
 
 

@@ -610,7 +610,7 @@ def _clear_primary_contact(contact_ids, actor):
     if record_bulk_change(
         queryset=accounts, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
     ):
-        accounts.update(primary_contact=None, version=F("version") + 1)
+        accounts.update(primary_contact=None, version=F("version") + 1, modified_by=actor, modified_at=timezone.now())
 
 
 def _deleted_values(record):

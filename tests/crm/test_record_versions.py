@@ -229,3 +229,14 @@ def test_an_import_update_raises_the_version(sales_manager):
     run_import(table=table, options=ImportOptions(target="contacts"), actor=sales_manager)
     stored = Contact.objects.get(pk=contact.pk)
     assert (stored.job_title, stored.version) == ("CFO", contact.version + 1)
+
+
+def test_side_effects_on_other_records_say_who_changed_them(salesperson, sales_manager):
+    from accounts.services import account_delete
+
+    parent = AccountFactory(owner=sales_manager)
+    child = AccountFactory(parent_account=parent)
+    contact = ContactFactory(account=parent)
+    account_delete(account=parent, actor=sales_manager)
+    for record in (copy_of(child), copy_of(contact)):
+        assert (record.version, record.modified_by) == (2, sales_manager)
