@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.jobs import JobProgress
+
 
 class ExportTarget(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
@@ -29,8 +31,10 @@ class ExportState(models.TextChoices):
     FAILED = "failed", pgettext_lazy("export job", "Failed")
 
 
-class ExportJob(models.Model):
+class ExportJob(JobProgress, models.Model):
     """One export of a list (its search and filters, in its user's scope): progress, outcome and file."""
+
+    finished_states = (ExportState.COMPLETED, ExportState.FAILED)
 
     target = models.CharField(_("records"), max_length=10, choices=ExportTarget.choices)
     file_format = models.CharField(_("format"), max_length=10, choices=ExportFormat.choices)
@@ -88,20 +92,3 @@ class ExportJob(models.Model):
         day = timezone.localdate(self.created_at) if self.created_at else timezone.localdate()
         return f"{self.target}-{day:%Y-%m-%d}.{self.file_format}"
 
-    @property
-    def is_finished(self):
-        return self.state in (ExportState.COMPLETED, ExportState.FAILED)
-
-    @property
-    def progress_percent(self):
-        if self.is_finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(100, int(self.processed_rows * 100 / self.total_rows))
-
-    @property
-    def duration(self):
-        if self.started_at and self.finished_at:
-            return self.finished_at - self.started_at
-        return None

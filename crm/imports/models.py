@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.jobs import JobProgress
+
 
 class ImportTarget(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
@@ -35,8 +37,10 @@ class ImportSource(models.TextChoices):
     COMMAND = "command", _("Command line")
 
 
-class ImportJob(models.Model):
+class ImportJob(JobProgress, models.Model):
     """One import of a file: its options, progress, counts and outcome."""
+
+    finished_states = (ImportState.COMPLETED, ImportState.FAILED, ImportState.UNDONE)
 
     target = models.CharField(_("records"), max_length=10, choices=ImportTarget.choices)
     mode = models.CharField(_("mode"), max_length=10, choices=ImportMode.choices, default=ImportMode.UPSERT)
@@ -94,23 +98,6 @@ class ImportJob(models.Model):
     def get_absolute_url(self):
         return reverse("imports:detail", args=[self.pk])
 
-    @property
-    def is_finished(self):
-        return self.state in (ImportState.COMPLETED, ImportState.FAILED, ImportState.UNDONE)
-
-    @property
-    def progress_percent(self):
-        if self.is_finished:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(100, int(self.processed_rows * 100 / self.total_rows))
-
-    @property
-    def duration(self):
-        if self.started_at and self.finished_at:
-            return self.finished_at - self.started_at
-        return None
 
 
 class ImportAction(models.TextChoices):
