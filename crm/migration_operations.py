@@ -55,42 +55,51 @@ class CreateIndexConcurrently(migrations.RunSQL):
         super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-class AddIndexConcurrently(migrations.AddIndex):
+class _ConcurrentlyOnPostgreSQL:
+    """Run the operation as usual off PostgreSQL; on it, ``postgresql_forwards`` / ``_backwards`` (concurrently)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            self.postgresql_forwards(schema_editor, model)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            self.postgresql_backwards(schema_editor, model)
+
+
+class AddIndexConcurrently(_ConcurrentlyOnPostgreSQL, migrations.AddIndex):
     """AddIndex, built with CREATE INDEX CONCURRENTLY on PostgreSQL and as usual elsewhere.
 
     The migration holding it must set ``atomic = False``.
     """
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.add_index(model, self.index, concurrently=True)
+    def postgresql_forwards(self, schema_editor, model):
+        schema_editor.add_index(model, self.index, concurrently=True)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index, concurrently=True)
+    def postgresql_backwards(self, schema_editor, model):
+        schema_editor.remove_index(model, self.index, concurrently=True)
 
 
-class AddUniqueConstraintConcurrently(migrations.AddConstraint):
+class AddUniqueConstraintConcurrently(_ConcurrentlyOnPostgreSQL, migrations.AddConstraint):
     """AddConstraint for a unique constraint on expressions (a unique index), built concurrently on PostgreSQL.
 
     The migration holding it must set ``atomic = False``.
     """
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor != "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            sql = str(self.constraint.create_sql(model, schema_editor))
-            if not sql.startswith("CREATE UNIQUE INDEX "):
-                raise ValueError(f"{self.constraint.name} is not built as a unique index: {sql}")
-            schema_editor.execute(sql.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1))
+    def postgresql_forwards(self, schema_editor, model):
+        sql = str(self.constraint.create_sql(model, schema_editor))
+        if not sql.startswith("CREATE UNIQUE INDEX "):
+            raise ValueError(f"{self.constraint.name} is not built as a unique index: {sql}")
+        schema_editor.execute(sql.replace("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1))
+
+    def postgresql_backwards(self, schema_editor, model):
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.constraint.name)}")
 
 
 class RemoveConstraintConcurrently(migrations.RemoveConstraint):
