@@ -24,17 +24,22 @@ def terminate_other_connections():
         return cursor.fetchone()[0]
 
 
-def test_a_terminated_connection_stops_the_import_with_exit_3_and_resume_completes_it(tmp_path):
+def import_under_way(tmp_path):
+    """An import_data process of ROWS accounts that has committed its first batch: (its user, file, process)."""
     manager = SalesManagerFactory()
     rows = [["Account Name", "Account Number"]] + [[f"Firma {index}", f"T-{index:06d}"] for index in range(ROWS)]
     path = tmp_path / "conturi.csv"
     path.write_bytes(csv_bytes(rows))
-
     process = manage("import_data", "accounts", str(path), "--user", manager.username)
     assert wait_for(lambda: ImportJob.objects.filter(processed_rows__gt=0).exists() or process.poll() is not None,
                     timeout=120)
     if process.poll() is not None:
-        pytest.skip("The import finished before its connection could be terminated.")
+        pytest.skip("The import finished before it could be stopped.")
+    return manager, path, process
+
+
+def test_a_terminated_connection_stops_the_import_with_exit_3_and_resume_completes_it(tmp_path):
+    manager, path, process = import_under_way(tmp_path)
     assert terminate_other_connections() >= 1
     code, out, err = finish(process)
     job = ImportJob.objects.get()
@@ -64,15 +69,7 @@ def test_a_terminated_connection_stops_the_import_with_exit_3_and_resume_complet
 def test_an_import_stopped_with_sigterm_records_its_end_and_exits_3(tmp_path):
     import signal
 
-    manager = SalesManagerFactory()
-    rows = [["Account Name", "Account Number"]] + [[f"Firma {index}", f"S-{index:06d}"] for index in range(ROWS)]
-    path = tmp_path / "conturi.csv"
-    path.write_bytes(csv_bytes(rows))
-    process = manage("import_data", "accounts", str(path), "--user", manager.username)
-    assert wait_for(lambda: ImportJob.objects.filter(processed_rows__gt=0).exists() or process.poll() is not None,
-                    timeout=120)
-    if process.poll() is not None:
-        pytest.skip("The import finished before it could be stopped.")
+    _manager, _path, process = import_under_way(tmp_path)
     process.send_signal(signal.SIGTERM)
     code, _out, err = finish(process)
     job = ImportJob.objects.get()
