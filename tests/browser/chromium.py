@@ -25,3 +25,12 @@ def require_chromium(path: Path) -> Path:
     if not path.is_file():
         browser_unavailable(f"Chromium is not installed at {path} (apt-get install chromium)")
     return path
+
+
+def htmx_settled(selector: str) -> str:
+    """A selector for `selector` once htmx has swapped it in *and* processed it.
+
+    htmx marks swapped-in content `htmx-added` and wires its hx-* attributes only
+    when it settles (20 ms later); an event fired in between is lost.
+    """
+    return f"{selector}:not(.htmx-added)"

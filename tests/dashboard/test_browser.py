@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.services import account_create
 from opportunities.services import opportunity_create
+from tests.browser.chromium import htmx_settled
 from tests.dashboard.book import make_team_book
 from tests.factories import SalesManagerFactory, SalespersonFactory
 
@@ -129,14 +130,14 @@ def test_account_summary_loads_its_figures_and_history_panels(dashboard_page, li
     sign_in(page, live_server, manager, account.get_absolute_url())
     # htmx replaces the placeholders with the panels.
     page.wait_for_selector("#account-figures table")
-    page.wait_for_selector("#account-timeline .timeline-entry")
+    page.wait_for_selector(f"{htmx_settled('#account-timeline')} .timeline-entry")
     cell = page.locator('#account-figures tr[data-currency="RON"] [data-figure="weighted"]')
     assert number(cell.inner_text()) == Decimal("500.00")
     assert page.locator("#account-timeline .timeline-entry").count() == 2  # the account and its opportunity
     page.select_option("#account-timeline select[name=kind]", "deleted")  # swapped in by htmx
-    page.wait_for_selector("#account-timeline >> text=No changes recorded.")
+    page.wait_for_selector(f"{htmx_settled('#account-timeline')} >> text=No changes recorded.")
     page.select_option("#account-timeline select[name=kind]", "")
-    page.wait_for_selector("#account-timeline .timeline-entry")
+    page.wait_for_selector(f"{htmx_settled('#account-timeline')} .timeline-entry")
     assert page.locator("#account-timeline .timeline-entry").count() == 2
 
 
