@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (the CSRF check is the first): 413 for a body over its URL's limit.
+    "crm.uploads.RequestBodyLimitMiddleware",
+
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "crm.history.context.HistoryPathMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -255,6 +258,18 @@ CRM_RECENT_PANEL_SIZE = 5
 # Imports (crm.imports): the largest file accepted, rows and columns, the uncompressed size an .xlsx may
 # declare (zip bombs), and the size above which an import runs on the task worker (`manage.py db_worker`).
 CRM_IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
+# Request bodies (crm.uploads): only import pages take a file, of up to CRM_IMPORT_MAX_UPLOAD_SIZE plus this
+# much for the form's other fields, from users who may import; any other request at most a form of
+# DATA_UPLOAD_MAX_MEMORY_SIZE bytes. The proxy in front should refuse more (nginx: client_max_body_size).
+CRM_UPLOAD_FORM_OVERHEAD = 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
+FILE_UPLOAD_HANDLERS = [
+    "crm.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", 1_000_000))
 CRM_IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS", 200))
 CRM_IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 1024 * 1024 * 1024))

@@ -10,6 +10,7 @@ from crm.admin_mixins import RecordVersionAdminMixin, ServiceRefusalAdminMixin, 
 from crm.imports.engine import ImportOptions
 from crm.imports.formats import AnyFormat, NeutralisedCSV, NeutralisedXLSX, XMLSpreadsheetFormat
 from crm.imports.models import ImportJob, ImportMode
+from crm.uploads import accepts_uploads
 
 
 class _OptionsFields(forms.Form):
@@ -40,6 +41,14 @@ class CrmImportExportAdmin(ServiceRefusalAdminMixin, RecordVersionAdminMixin, Im
 
     def has_import_permission(self, request):
         return request.user.has_perm("crm.import_data")
+
+    def get_urls(self):
+        urls = super().get_urls()
+        info = self.get_model_info()
+        for pattern in urls:
+            if pattern.name == "{}_{}_import".format(*info):  # the step that takes the file
+                accepts_uploads(pattern.callback)
+        return urls
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)

@@ -27,6 +27,20 @@ class ImportForm(forms.Form):
         label=_("Check only (dry run)"), required=False, help_text=_("Check every row and report; write nothing.")
     )
 
+    def __init__(self, *args, upload_refused=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_refused = upload_refused
+
+    def full_clean(self):
+        super().full_clean()
+        if self.upload_refused is not None:
+            # The upload was stopped as it passed the limit: no file arrived, and "required" would mislead.
+            self._errors["file"] = self.error_class([
+                _("The file is larger than %(limit)s MB, the most an import takes. Nothing was stored.")
+                % {"limit": round(self.upload_refused / 1048576, 1)}
+            ])
+            self.cleaned_data.pop("file", None)
+
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
         self.table = import_file_check(uploaded)

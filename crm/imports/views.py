@@ -23,6 +23,7 @@ from crm.imports.services import (
     import_job_undo,
     write_failed_rows,
 )
+from crm.uploads import upload_refused
 
 import_required = permission_required("crm.import_data", raise_exception=True)
 
@@ -34,6 +35,9 @@ class ImportStartView(FormView):
 
     def get_initial(self):
         return {"target": self.request.GET.get("target", "accounts")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "upload_refused": upload_refused(self.request)}
 
     def form_valid(self, form):
         try:
