@@ -1,4 +1,4 @@
-"""Request logging, and the 503 page a request gets when the database connection is lost.
+"""Request logging, the Permissions-Policy header, and the 503 page a request gets when the database connection is lost.
 
 The request log is one key=value line per request, for log tools (Loki, journald, grep).
 """
@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -116,3 +117,25 @@ def server_error(request):
     if isinstance(exception, CONNECTION_ERRORS):
         return database_unavailable(request, exception)
     return defaults.server_error(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Send the Permissions-Policy header of settings.PERMISSIONS_POLICY: the browser features a page may use.
+
+    A view that sets the header itself keeps its own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = permissions_policy(settings.PERMISSIONS_POLICY)
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
+
+
+def permissions_policy(features):
+    """The header value for ``features``, a mapping of feature to allowlist: ``camera=(), fullscreen=(self)``."""
+    return ", ".join(f"{feature}=({' '.join(allowlist)})" for feature, allowlist in features.items())
