@@ -311,8 +311,20 @@ FILE_UPLOAD_HANDLERS = [
 
 CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", 1_000_000))
 CRM_IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS", 200))
-CRM_IMPORT_MAX_UNCOMPRESSED_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 1024 * 1024 * 1024))
+# A million rows of ten columns unpack to about 540 MB of sheet XML (1,240 bytes a row for all 22 of the
+# account import's columns, as openpyxl writes them); more is not a spreadsheet people import.
+CRM_IMPORT_MAX_UNCOMPRESSED_SIZE = env_int("CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 600 * 1048576)
+CRM_IMPORT_MAX_ARCHIVE_ENTRIES = env_int("CRM_IMPORT_MAX_ARCHIVE_ENTRIES", 1000)
+# Files run on the task worker above this size (a workbook's unpacked size counts) or when their header
+# could not be read within CRM_IMPORT_CHECK_SECONDS during the upload.
 CRM_IMPORT_BACKGROUND_THRESHOLD = int(os.environ.get("CRM_IMPORT_BACKGROUND_THRESHOLD", 512 * 1024))
+# Workbooks, XML and vCards are parsed by a child process (crm.imports.sandbox) limited to this much address
+# space and CPU time; past either the child is killed and the file refused as too large to read safely.
+CRM_IMPORT_READER_MEMORY = env_int("CRM_IMPORT_READER_MEMORY", 1024 * 1048576)
+CRM_IMPORT_READER_SECONDS = env_int("CRM_IMPORT_READER_SECONDS", 600)
+# The upload page's wait for the header, and the CPU time of the admin's preview (below gunicorn's timeout).
+CRM_IMPORT_CHECK_SECONDS = float(os.environ.get("CRM_IMPORT_CHECK_SECONDS", 1.0))
+CRM_IMPORT_WEB_READ_SECONDS = env_int("CRM_IMPORT_WEB_READ_SECONDS", 30)
 # A running import that has not reported progress (its heartbeat) for this many seconds has lost its worker:
 # the task workers, which check every CRM_TASK_RECOVERY_INTERVAL seconds, queue it to resume from its last
 # committed batch, at most CRM_IMPORT_MAX_RESUMES times (then it fails with the reason).

@@ -3,6 +3,7 @@
 import io
 
 import tablib
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 
@@ -21,7 +22,8 @@ class AnyFormat(base_formats.Format):
 
     def create_dataset(self, in_stream):
         data = in_stream if isinstance(in_stream, bytes) else in_stream.encode("utf-8")
-        table = open_table(io.BytesIO(data))
+        # The admin previews the rows in its request: the reading child gets less time than a job's.
+        table = open_table(io.BytesIO(data), seconds=getattr(settings, "CRM_IMPORT_WEB_READ_SECONDS", 30))
         dataset = tablib.Dataset(headers=table.headers)
         for _number, cells in table.rows:
             dataset.append(cells)

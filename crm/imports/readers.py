@@ -16,7 +16,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from queue import Empty
 
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
@@ -109,8 +108,14 @@ def table_from_rows(format_name, headers, numbered_rows, total=None) -> Table:
     return _table(format_name, list(headers), numbered_rows, total=total)
 
 
-def open_table(stream, *, size=None) -> Table:
-    """Recognise the format of the binary ``stream`` and return its Table; raise FileRefused otherwise."""
+def open_table(stream, *, size=None, within=None, seconds=None) -> Table:
+    """Recognise the format of the binary ``stream`` and return its Table; raise FileRefused otherwise.
+
+    CSV is read here, as it streams in bounded memory. Workbooks, XML and vCards are read by a child
+    process with memory and CPU limits (crm.imports.sandbox), after the cheap checks of an archive's
+    directory here. ``within``: the seconds a web request waits for the header (TooSlowToCheck past
+    them); ``seconds``: a lower CPU limit for the child than the setting's.
+    """
     limit = getattr(settings, "CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
     if size is None:
         stream.seek(0, io.SEEK_END)
@@ -126,6 +131,23 @@ def open_table(stream, *, size=None) -> Table:
     head = stream.read(8192)
     stream.seek(0)
     if head.startswith(b"PK\x03\x04"):
+        unpacked = check_zip_directory(stream, size)
+        return _sandboxed(stream, within=within, seconds=seconds, read_size=unpacked)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
+    encoding = detect_encoding(stream)
+    text_head = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    if text_head.startswith("<") or text_head[:11].upper() == "BEGIN:VCARD":
+        return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
+    return _open_csv(stream, encoding)
+
+
+def open_here(stream) -> Table:
+    """Read the file in this process, whatever its format: what the sandbox's child runs."""
+    stream.seek(0)
+    head = stream.read(8192)
+    stream.seek(0)
+    if head.startswith(b"PK\x03\x04"):
         return _open_zip(stream)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _open_tablib(stream, "xls", "Excel 97-2003 (.xls)")
@@ -136,6 +158,37 @@ def open_table(stream, *, size=None) -> Table:
     if text_head[:11].upper() == "BEGIN:VCARD":
         return _open_vcard(stream, encoding)
     return _open_csv(stream, encoding)
+
+
+def _sandboxed(stream, *, within, seconds, read_size) -> Table:
+    from crm.imports.sandbox import rows_in_a_sandbox, spill_to_disk
+
+    path = stream.temporary_file_path() if hasattr(stream, "temporary_file_path") else getattr(stream, "name", None)
+    spilled = None
+    if not (isinstance(path, str) and os.path.isabs(path) and os.path.isfile(path)):
+        path = spilled = spill_to_disk(stream)
+
+    def forget():
+        if spilled:
+            os.unlink(spilled)
+
+    messages = rows_in_a_sandbox(path, within=within, seconds=seconds)
+    try:
+        _kind, format_name, headers, total, encoding, extra = next(messages)
+    except BaseException:
+        messages.close()
+        forget()
+        raise
+
+    def rows():
+        try:
+            yield from messages
+        finally:
+            messages.close()
+            forget()
+
+    extra["read_size"] = read_size
+    return Table(format_name, headers, rows(), total=total, encoding=encoding, extra=extra)
 
 
 # Text files: encoding and CSV ------------------------------------------------------------------
@@ -216,9 +269,41 @@ def _open_csv(stream, encoding) -> Table:
 # Workbooks --------------------------------------------------------------------------------------
 
 
+def max_unpacked_size():
+    return getattr(settings, "CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 600 * 1048576)
+
+
+def max_archive_entries():
+    return getattr(settings, "CRM_IMPORT_MAX_ARCHIVE_ENTRIES", 1000)
+
+
+def check_zip_directory(stream, size) -> int:
+    """Check a zip's directory without unpacking it; return the size it declares unpacked.
+
+    The entry count is read from the end record first, so a directory of a million entries is refused
+    before it is parsed. Python's zipfile then holds every entry to its declared size and CRC as it
+    is unpacked (in the child), so an entry that declares less than it holds is refused as damaged.
+    """
+    tail_size = min(size, 65536 + 22)
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    stream.seek(0)
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) < end + 22:
+        raise FileRefused(_("The workbook is damaged and cannot be read."))
+    entries = int.from_bytes(tail[end + 10:end + 12], "little")
+    if entries == 0xFFFF or entries > max_archive_entries():
+        raise FileRefused(
+            _("The workbook holds more than %(limit)d parts; a spreadsheet needs far fewer, so it was not read.")
+            % {"limit": max_archive_entries()}
+        )
+    archive = check_zip(stream)
+    return sum(info.file_size for info in archive.infolist())
+
+
 def check_zip(stream):
     """Refuse a zip whose declared uncompressed size or compression ratio is beyond reason (zip bombs)."""
-    limit = getattr(settings, "CRM_IMPORT_MAX_UNCOMPRESSED_SIZE", 1024 * 1024 * 1024)
+    limit = max_unpacked_size()
     ratio_limit = getattr(settings, "CRM_IMPORT_MAX_COMPRESSION_RATIO", 200)
     try:
         archive = zipfile.ZipFile(stream)
@@ -250,24 +335,14 @@ def _open_zip(stream) -> Table:
 def _open_xlsx(stream, archive) -> Table:
     import openpyxl
 
-    path = getattr(stream, "name", None)
-    sheet_size = max((info.file_size for info in archive.infolist()
-                      if info.filename.startswith("xl/worksheets/")), default=0)
-    parallel_bytes = getattr(settings, "CRM_IMPORT_PARALLEL_XLSX_BYTES", PARALLEL_XLSX_BYTES)
-    if sheet_size >= parallel_bytes and isinstance(path, str) and os.path.isfile(path):
-        # The second process opens the workbook and sends its header row and size first: opening it here
-        # as well would parse the sheet once more (openpyxl reads a sheet without a <dimension>, as
-        # openpyxl itself writes them, to its end to size it).
-        rows = _xlsx_rows_in_a_process(path)
-        headers, total = next(rows)
-        return _table("Excel (.xlsx)", headers, rows, total=total)
-
     stream.seek(0)
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         headers = next(rows, None) or []
+    except (FileRefused, MemoryError):  # refused as such; past the sandbox's memory limit
+        raise
     except Exception as error:
         raise FileRefused(_("The workbook is damaged and cannot be read.")) from error
     total = (sheet.max_row - 1) if sheet.max_row else None
@@ -281,70 +356,8 @@ def _open_xlsx(stream, archive) -> Table:
     return _table("Excel (.xlsx)", list(headers), numbered(), total=total)
 
 
-# Unzipping and parsing a worksheet costs about as much as validating and saving its rows, so for large
-# workbooks (a sheet of 2 MB unpacked, about 5,000 rows) a second process reads while this one imports.
-PARALLEL_XLSX_BYTES = 2 * 1024 * 1024
-_CHUNK = 500
-
-
-def _read_xlsx_into(path, queue):
-    """Read the workbook's first sheet: send (header cells, data row count or None), then chunks of rows."""
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        queue.put((list(next(rows, None) or []), (sheet.max_row - 1) if sheet.max_row else None))
-        chunk = []
-        for number, row in enumerate(rows, start=2):
-            chunk.append((number, row))
-            if len(chunk) >= _CHUNK:
-                queue.put(chunk)
-                chunk = []
-        if chunk:
-            queue.put(chunk)
-        workbook.close()
-        queue.put(None)
-    except Exception as error:  # reported in the importing process
-        queue.put(("error", str(error)))
-
-
 class ReaderStopped(RuntimeError):
-    """The workbook's reading process ended without finishing: the import stops, keeping the batches it wrote."""
-
-
-def _xlsx_rows_in_a_process(path, read=_read_xlsx_into):
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue(maxsize=16)
-    process = context.Process(target=read, args=(path, queue), daemon=True)
-    process.start()
-    try:
-        while True:
-            try:
-                chunk = queue.get(timeout=1)
-            except Empty:
-                # A reader that died (killed, out of memory) sends nothing more: stop instead of waiting forever.
-                if not process.is_alive():
-                    raise ReaderStopped(
-                        _("The process reading the workbook stopped (exit code %(code)s) before the end of the file.")
-                        % {"code": process.exitcode}
-                    ) from None
-                continue
-            if chunk is None:
-                break
-            if isinstance(chunk, tuple) and chunk[0] == "error":
-                raise FileRefused(_("The workbook is damaged and cannot be read.") + f" ({chunk[1]})")
-            if isinstance(chunk, tuple):  # the header row and the size, first
-                yield chunk
-                continue
-            yield from chunk
-    finally:
-        if process.is_alive():
-            process.terminate()
-        process.join()
+    """The file's reading process ended without finishing: the import stops, keeping the batches it wrote."""
 
 
 def _open_tablib(stream, format_name, title) -> Table:
@@ -353,6 +366,8 @@ def _open_tablib(stream, format_name, title) -> Table:
     stream.seek(0)
     try:
         dataset = tablib.Dataset().load(stream.read(), format=format_name, headers=False)
+    except MemoryError:  # the sandbox's limit: not a damaged file
+        raise
     except Exception as error:
         raise FileRefused(_("The %(format)s file cannot be read.") % {"format": title}) from error
     rows = list(dataset)
@@ -375,6 +390,8 @@ def _open_xml(stream) -> Table:
     try:
         events = SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True)
         _event, root = next(events)
+    except MemoryError:  # the sandbox's limit: not a damaged file
+        raise
     except Exception as error:
         raise FileRefused(_("The XML file cannot be read: %(error)s") % {"error": error}) from error
     if root.tag in (f"{{{SS_NS}}}Workbook", "Workbook"):
@@ -386,7 +403,7 @@ def _open_xml(stream) -> Table:
     try:
         # XML files are read whole first, so a malformed one is refused before anything is written.
         rows = list(rows)
-    except FileRefused:
+    except (FileRefused, MemoryError):  # refused as such; past the sandbox's memory limit
         raise
     except Exception as error:
         raise FileRefused(_("The XML file cannot be read: %(error)s") % {"error": error}) from error

@@ -19,6 +19,7 @@ from crm import permissions
 from crm.imports.engine import DEFAULT_BATCH_SIZE, ImportOptions, ImportOutcome, run_import
 from crm.imports.models import ImportAction, ImportJob, ImportRowIssue, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
+from crm.imports.sandbox import TooSlowToCheck
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,21 @@ def require_import_permission(actor, target):
     )
 
 
+def check_seconds():
+    """How long an upload waits for the sandbox to read a file's header before leaving the check to the worker."""
+    return getattr(settings, "CRM_IMPORT_CHECK_SECONDS", 1.0)
+
+
 def import_file_check(uploaded_file):
-    """Read the file's header and first row; raise ValidationError when it cannot be imported."""
+    """Read the file's header and first row; raise ValidationError when it cannot be imported.
+
+    Returns the Table, or None when the file's header could not be read within check_seconds() (a
+    workbook that expands to far more than its size): the job then checks it on the task worker.
+    """
     try:
-        table = open_table(uploaded_file, size=getattr(uploaded_file, "size", None))
+        table = open_table(uploaded_file, size=getattr(uploaded_file, "size", None), within=check_seconds())
+    except TooSlowToCheck:
+        return None
     except FileRefused as error:
         raise ValidationError(str(error), code="file_refused") from error
     finally:
@@ -54,15 +66,26 @@ def import_file_check(uploaded_file):
     return table
 
 
+def _runs_on_the_worker(job, table) -> bool:
+    # The unpacked size of a workbook, not the size of its archive, is what reading it costs.
+    read_size = table.extra.get("read_size", job.file_size) if table is not None else None
+    return table is None or max(job.file_size, read_size) > background_threshold()
+
+
+UNCHECKED = object()
+
+
 @transaction.atomic
-def import_job_start(*, actor, target, uploaded_file, options: ImportOptions, source=ImportSource.WEB) -> ImportJob:
+def import_job_start(
+    *, actor, target, uploaded_file, options: ImportOptions, source=ImportSource.WEB, checked=UNCHECKED
+) -> ImportJob:
     """Record an import job for ``uploaded_file``; run it now when small, else queue it for the task worker.
 
-    The file is checked first: a file that cannot be imported raises
-    ValidationError and nothing is recorded.
+    The file is checked first (``checked``: what import_file_check returned, when the caller's form
+    already ran it): a file that cannot be imported raises ValidationError and nothing is recorded.
     """
     require_import_permission(actor, target)
-    table = import_file_check(uploaded_file)
+    table = import_file_check(uploaded_file) if checked is UNCHECKED else checked
     job = ImportJob(
         target=target,
         mode=options.mode,
@@ -72,13 +95,13 @@ def import_job_start(*, actor, target, uploaded_file, options: ImportOptions, so
         source=source,
         file_name=getattr(uploaded_file, "name", "") or "upload",
         file_size=getattr(uploaded_file, "size", 0) or 0,
-        file_format=table.format,
-        total_rows=table.total,
+        file_format=table.format if table is not None else "",
+        total_rows=table.total if table is not None else None,
         created_by=actor,
     )
     job.file.save(job.file_name.rsplit("/", 1)[-1], File(uploaded_file), save=False)
     job.save()
-    if job.file_size > background_threshold():
+    if _runs_on_the_worker(job, table):
         from crm.imports.tasks import run_import_job
 
         transaction.on_commit(lambda: _enqueue(job, run_import_job))

@@ -46,6 +46,7 @@ class ImportStartView(FormView):
                 target=form.cleaned_data["target"],
                 uploaded_file=form.cleaned_data["file"],
                 options=form.options(),
+                checked=form.table,
             )
         except ValidationError as error:
             form.add_error("file", error)

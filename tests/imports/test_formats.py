@@ -83,8 +83,7 @@ def test_older_xls_and_opendocument_ods_through_tablib(importer, tablib_format, 
     assert names() == ["Întreprinderea Șoim", "Țesătura SA"]
 
 
-def test_large_xlsx_is_read_by_a_second_process_while_rows_are_imported(importer, settings, tmp_path):
-    settings.CRM_IMPORT_PARALLEL_XLSX_BYTES = 1
+def test_large_xlsx_is_read_by_a_second_process_while_rows_are_imported(importer, tmp_path):
     path = tmp_path / "mare.xlsx"
     rows = [[f"Compania {index}", f"C-{index}", "Cluj", index] for index in range(1200)]
     path.write_bytes(xlsx_bytes([ROWS[0], *rows]))
@@ -224,18 +223,18 @@ def test_refused_file_writes_nothing(importer, settings):
 
 
 def test_a_workbook_reader_that_dies_stops_the_import_instead_of_hanging(tmp_path):
-    from crm.imports.readers import ReaderStopped, _xlsx_rows_in_a_process
+    from crm.imports.readers import ReaderStopped
+    from crm.imports.sandbox import rows_in_a_sandbox
     from tests.imports.dying_reader import die_at_once
 
     path = tmp_path / "mare.xlsx"
     path.write_bytes(xlsx_bytes([["Account Name"], ["Dacia SA"]]))
     with pytest.raises(ReaderStopped, match="exit code 3"):
-        list(_xlsx_rows_in_a_process(str(path), read=die_at_once))
+        list(rows_in_a_sandbox(str(path), read=die_at_once))
 
 
-def test_a_damaged_large_workbook_is_refused_when_opened_before_anything_is_written(importer, settings, tmp_path):
-    # The second process opens it; its error refuses the file at open_table, as for a small one.
-    settings.CRM_IMPORT_PARALLEL_XLSX_BYTES = 1
+def test_a_damaged_large_workbook_is_refused_when_opened_before_anything_is_written(importer, tmp_path):
+    # The sandbox's process opens it; its error refuses the file at open_table.
     path = tmp_path / "stricat.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

@@ -89,7 +89,7 @@ class Command(BaseCommand):
         except Exception as error:
             raise CommandError(str(error), returncode=EXIT_NOTHING_WRITTEN) from error
         try:
-            handle = open(options["file"], "rb")  # noqa: SIM115 (closed below)
+            handle = open(os.path.abspath(options["file"]), "rb")  # noqa: SIM115 (closed below)
         except OSError as error:
             self.stderr.write(f"File refused: {error}")
             sys.exit(EXIT_NOTHING_WRITTEN)
