@@ -6,13 +6,13 @@ it refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
-
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,8 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose admin.site asks for two-factor sign-in when it is required (crm.signin.admin_site).
+    "crm.signin.apps.CrmAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,6 +73,12 @@ INSTALLED_APPS = [
     "contacts",
     "opportunities",
     "invoices",
+    # Sign-in throttling and lockout; two-factor sign-in (authenticator apps and recovery codes).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "crm.signin",
 ]
 
 MIDDLEWARE = [
@@ -82,19 +89,23 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "crm.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session has shown a second factor.
+    "django_otp.middleware.OTPMiddleware",
     # Before anything reads the body (the CSRF check is the first): 413 for a body over its URL's limit.
     "crm.uploads.RequestBodyLimitMiddleware",
-
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # With CRM_REQUIRE_TWO_FACTOR_FOR_ADMINS: a System Administrator sets up two-factor sign-in first.
+    "crm.signin.middleware.TwoFactorRequiredMiddleware",
     "crm.history.context.HistoryPathMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (crm.signin.throttling.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -117,7 +128,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "crm.context_processors.site_map",
-
             ],
         },
     },
@@ -169,6 +179,49 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Argon2 first, as Django's documentation recommends; a password stored with another hasher
+# listed here still signs in and is rehashed with Argon2 then.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# Sign-in throttling (django-axes): after CRM_SIGNIN_FAILURE_LIMIT failed sign-ins for one user name
+# (from any address), or from one address (for any user names), within CRM_SIGNIN_COOLOFF_MINUTES,
+# that user name or address is locked for the cool-off; wrong second-step codes count too. A user
+# name lock stops a password being guessed from many addresses; an address lock stops one address
+# trying many user names. Administrators unlock a user name in the admin (Users > Unlock sign-in,
+# or Access attempts). The right password does not clear earlier failures: the failures expire.
+AUTHENTICATION_BACKENDS = [
+    "crm.signin.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+CRM_SIGNIN_FAILURE_LIMIT = env_int("CRM_SIGNIN_FAILURE_LIMIT", 5)
+CRM_SIGNIN_COOLOFF_MINUTES = env_int("CRM_SIGNIN_COOLOFF_MINUTES", 15)
+# How many proxies in front of the site append to X-Forwarded-For (the address failures count
+# against is then that many entries from the right); 0 uses the connection's address.
+CRM_TRUSTED_PROXY_COUNT = env_int("CRM_TRUSTED_PROXY_COUNT", 0)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = CRM_SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=CRM_SIGNIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+# A try during the lockout does not move its end, so the time the lockout page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "crm.signin.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "crm.signin.throttling.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor sign-in (django-otp): any user may turn it on from the profile page; with this on,
+# System Administrators must, and the Django admin takes only sessions verified with a code.
+CRM_REQUIRE_TWO_FACTOR_FOR_ADMINS = env_bool("CRM_REQUIRE_TWO_FACTOR_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Sales CRM")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ro", _("Romanian"))]
@@ -279,7 +332,6 @@ PERMISSIONS_POLICY = {
     )
 }
 
-
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -308,7 +360,6 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-
 CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", 1_000_000))
 CRM_IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS", 200))
 # A million rows of ten columns unpack to about 540 MB of sheet XML (1,240 bytes a row for all 22 of the
@@ -345,5 +396,9 @@ LOGGING = {
     "loggers": {
         # One key=value line per request from crm.middleware.RequestLogMiddleware.
         "crm.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        # Failed sign-ins and lockouts, with the user name and address (crm.signin.throttling); django-axes'
+        # own lines mask both and say "BEGIN" at every start and "Successful login" at every sign-in.
+        "crm.signin": {"level": "INFO"},
+        "axes": {"level": os.environ.get("AXES_LOG_LEVEL", "WARNING")},
     },
 }

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from crm import health, pickers, views
+from crm.signin import views as signin_views
 
 # The 503 page when the database connection is lost before the view (the session or user lookup).
 handler500 = "crm.middleware.server_error"
@@ -13,7 +14,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", signin_views.SignInView.as_view(), name="login"),
+    path("login/code/", signin_views.SignInCodeView.as_view(), name="login_code"),
+    path("profile/", include("crm.signin.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The sign-in page offers the language switcher too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
