@@ -136,3 +136,31 @@ def test_the_child_reads_with_the_importing_process_settings(settings):
     settings.CRM_IMPORT_MAX_ROWS = 1
     with pytest.raises(FileRefused, match="more than 1 rows"):
         list(open_table(io.BytesIO(xlsx_bytes([["Account Name"], ["A"], ["B"]]))).rows)
+
+
+def _with_sheet_text(data, old, new):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(old, new)
+            archive.writestr(info, part)
+    return buffer.getvalue()
+
+
+def test_an_undefined_entity_met_while_rows_are_read_refuses_the_file(
+    client, sales_manager, media, django_capture_on_commit_callbacks
+):
+    data = _with_sheet_text(xlsx_bytes([["Account Name"], ["Dacia SA"], ["Petrom SA"]]), b"<t>Petrom SA</t>",
+                            b"<t>&undefined;</t>")
+    with pytest.raises(FileRefused, match="cannot be read"):
+        list(open_table(io.BytesIO(data)).rows)
+
+    client.force_login(sales_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, data, "conturi.xlsx")
+    assert response.status_code == 302  # the header and first row are fine: the job stops where the entity is
+    job = ImportJob.objects.get()
+    assert job.state == ImportState.FAILED and "cannot be read" in job.message
