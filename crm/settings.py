@@ -191,10 +191,11 @@ PASSWORD_HASHERS = [
 ]
 
 # Sign-in throttling (django-axes): after CRM_SIGNIN_FAILURE_LIMIT failed sign-ins for one user name
-# (from any address), or from one address (for any user names), within CRM_SIGNIN_COOLOFF_MINUTES,
-# that user name or address is locked for the cool-off; wrong second-step codes count too. A user
-# name lock stops a password being guessed from many addresses; an address lock stops one address
-# trying many user names. Administrators unlock a user name in the admin (Users > Unlock sign-in,
+# (from any address), or CRM_SIGNIN_ADDRESS_FAILURE_LIMIT from one address (for any user names), within
+# CRM_SIGNIN_COOLOFF_MINUTES, that user name or address is locked for the cool-off; wrong second-step
+# codes count too. A user name lock stops a password being guessed from many addresses; an address lock
+# (crm.signin.throttling, higher, as a whole office shares one address) stops one address trying many
+# user names. Administrators unlock a user name in the admin (Users > Unlock sign-in,
 # or Access attempts). The right password does not clear earlier failures: the failures expire.
 AUTHENTICATION_BACKENDS = [
     "crm.signin.backends.SignInThrottleBackend",
@@ -202,13 +203,14 @@ AUTHENTICATION_BACKENDS = [
 ]
 CRM_SIGNIN_FAILURE_LIMIT = env_int("CRM_SIGNIN_FAILURE_LIMIT", 5)
 CRM_SIGNIN_COOLOFF_MINUTES = env_int("CRM_SIGNIN_COOLOFF_MINUTES", 15)
+CRM_SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("CRM_SIGNIN_ADDRESS_FAILURE_LIMIT", 50)
 # How many proxies in front of the site append to X-Forwarded-For (the address failures count
 # against is then that many entries from the right); 0 uses the connection's address.
 CRM_TRUSTED_PROXY_COUNT = env_int("CRM_TRUSTED_PROXY_COUNT", 0)
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = CRM_SIGNIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=CRM_SIGNIN_COOLOFF_MINUTES)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = False
 # A try during the lockout does not move its end, so the time the lockout page names holds.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

@@ -8,10 +8,12 @@ import logging
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessFailureLog
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import render
+from django.utils import timezone
 
 logger = logging.getLogger("crm.signin")
 
@@ -39,7 +41,23 @@ def credentials_for(username):
 
 def is_locked_out(request, username):
     """Whether sign-in is locked for this user name or this request's address."""
-    return not AxesProxyHandler.is_allowed(request, credentials_for(username))
+    return not AxesProxyHandler.is_allowed(request, credentials_for(username)) or address_locked_until(request)
+
+
+def address_locked_until(request):
+    """When the lock on this request's address ends, or None: CRM_SIGNIN_ADDRESS_FAILURE_LIMIT failures from it.
+
+    An address has a limit of its own, higher than a user name's: a whole office signs in from one
+    address behind its router, and one person's mistyped password must not lock the others out,
+    while one address trying many user names is still stopped.
+    """
+    limit = settings.CRM_SIGNIN_ADDRESS_FAILURE_LIMIT
+    cool_off = get_cool_off(request)
+    failures = AccessFailureLog.objects.filter(
+        ip_address=client_ip(request), attempt_time__gte=timezone.now() - cool_off
+    ).order_by("-attempt_time").values_list("attempt_time", flat=True)
+    times = list(failures[limit - 1:limit])
+    return times[0] + cool_off if times else None
 
 
 def record_failure(request, username):
@@ -59,7 +77,7 @@ def lock_ends_at(request, credentials):
     handler = AxesProxyHandler.get_implementation()
     cool_off = get_cool_off(request)
     limit = get_failure_limit(request, credentials)
-    ends = None
+    ends = address_locked_until(request)
     for attempts in handler.get_user_attempts(request, credentials):
         total = 0
         for attempt_time, failures in attempts.order_by("-attempt_time").values_list(

@@ -37,7 +37,8 @@ def fail(client, username, times, address="10.0.0.1"):
 def test_the_limit_and_cool_off_are_five_failures_and_fifteen_minutes_by_default():
     assert project_settings.AXES_FAILURE_LIMIT == 5
     assert project_settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
-    assert project_settings.AXES_LOCKOUT_PARAMETERS == ["username", "ip_address"]
+    assert project_settings.AXES_LOCKOUT_PARAMETERS == ["username"]
+    assert project_settings.CRM_SIGNIN_ADDRESS_FAILURE_LIMIT == 50
 
 
 def test_failures_lock_the_user_name_and_then_the_right_password_is_refused_saying_when(client, salesperson):
@@ -88,12 +89,25 @@ def test_a_user_name_is_locked_whatever_address_the_failures_come_from(client, s
     assert sign_in(client, salesperson.username, PASSWORD, address="10.0.2.1").status_code == 429
 
 
-def test_an_address_is_locked_for_every_user_name_and_others_still_sign_in(client, salesperson):
-    for number in range(5):
+def test_an_address_is_locked_for_every_user_name_and_others_still_sign_in(client, salesperson, settings):
+    settings.CRM_SIGNIN_ADDRESS_FAILURE_LIMIT = 8
+    for number in range(8):
         sign_in(client, f"guess{number}", "wrong-password", address="203.0.113.9")
 
-    assert sign_in(client, salesperson.username, PASSWORD, address="203.0.113.9").status_code == 429
+    response = sign_in(client, salesperson.username, PASSWORD, address="203.0.113.9")
+    assert response.status_code == 429 and "You can try again after" in response.content.decode()
     assert sign_in(client, salesperson.username, PASSWORD, address="10.0.0.1").status_code == 302
+
+
+def test_one_person_locked_out_does_not_lock_out_the_colleagues_behind_the_same_address(
+    client, salesperson, other_salesperson
+):
+    other_salesperson.set_password(PASSWORD)
+    other_salesperson.save()
+    fail(client, salesperson.username, 5, address="198.51.100.7")
+
+    assert sign_in(client, salesperson.username, PASSWORD, address="198.51.100.7").status_code == 429
+    assert sign_in(client, other_salesperson.username, PASSWORD, address="198.51.100.7").status_code == 302
 
 
 def test_an_administrator_unlocks_a_user_from_the_user_admin(client, salesperson, administrator):
