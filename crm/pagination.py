@@ -76,10 +76,13 @@ class BoundedPaginator(Paginator):
     """Count by estimate when unfiltered and large, count up to a cap otherwise, and stop at max_pages."""
 
     max_pages = 400
+    # A page holds 1 to this many rows, whatever ?per_page= asks (django-tables2 passes it on as given).
+    max_per_page = 100
     # From this row on a page reads its ids first (see page()); above it one query is cheapest.
     ids_first_from_row = 250
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        per_page = min(max(int(per_page), 1), self.max_per_page)
         super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
         self.count_is_estimate = False
         self.count_is_capped = False

@@ -157,8 +157,10 @@ def _line_amounts(line):
 
 
 def _line_formset_class(extra):
+    # absolute_max: a posted TOTAL_FORMS past MAX_LINES builds no more forms (Django's default allows 1,000 more).
     return forms.formset_factory(
-        InvoiceLineForm, formset=BaseLineFormSet, extra=extra, can_delete=True, max_num=MAX_LINES, validate_max=True
+        InvoiceLineForm, formset=BaseLineFormSet, extra=extra, can_delete=True, max_num=MAX_LINES, validate_max=True,
+        absolute_max=MAX_LINES,
     )
 
 

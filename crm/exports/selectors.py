@@ -2,7 +2,9 @@
 
 from django.shortcuts import get_object_or_404
 
+from crm import permissions
 from crm.exports.models import ExportJob
+from crm.exports.sources import SOURCES
 
 
 def can_see_all_export_jobs(user):
@@ -18,5 +20,8 @@ def export_job_list(*, user):
 
 
 def export_job_get(*, user, pk) -> ExportJob:
-    """One export job the user may see, or 404."""
-    return get_object_or_404(export_job_list(user=user), pk=pk)
+    """One export job the user may see, or 404; 403 once they may no longer read the records it exported."""
+    job = get_object_or_404(export_job_list(user=user), pk=pk)
+    source = SOURCES.get(job.target)
+    permissions.require(source is not None and permissions.can_view(user, source.model))
+    return job
