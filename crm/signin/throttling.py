@@ -35,6 +35,18 @@ def client_ip(request):
     return address
 
 
+# The longest user name failures are counted and logged under: a user name can be no longer (django-axes'
+# column holds 255, and a longer one made PostgreSQL refuse the failure's row, a 500).
+USERNAME_MAX_LENGTH = 150
+
+
+def username_of(request, credentials):
+    """The user name a sign-in tries (AXES_USERNAME_CALLABLE), cut to the longest a user name can be."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    name = credentials.get(field) if credentials else request.POST.get(field) if request is not None else None
+    return str(name or "")[:USERNAME_MAX_LENGTH]
+
+
 def credentials_for(username):
     return {settings.AXES_USERNAME_FORM_FIELD: username}
 
@@ -98,11 +110,11 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def log_locked_out(sender, request, username, ip_address, **kwargs):
-    logger.warning("sign-in locked out username=%s address=%s", username, ip_address)
+    logger.warning("sign-in locked out username=%s address=%s", str(username)[:USERNAME_MAX_LENGTH], ip_address)
 
 
 def log_failure(sender, credentials, request=None, **kwargs):
-    username = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD, "")
+    username = username_of(request, credentials)
     address = client_ip(request) if request is not None else None
     logger.warning("sign-in failed username=%s address=%s", username, address)
 

@@ -192,3 +192,12 @@ def test_a_pbkdf2_password_is_rehashed_with_argon2_at_sign_in(client, settings):
     user.refresh_from_db()
     assert re.match(r"^argon2\$argon2id\$", user.password)
     assert user.check_password(PASSWORD)
+
+
+def test_a_user_name_longer_than_any_user_s_is_counted_cut_to_that_length(client, caplog):
+    # On PostgreSQL the whole name in django-axes' 255-character column was a database error (a 500).
+    response = sign_in(client, "x" * 10_000, "wrong-password")
+
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "x" * 150
+    assert max(len(record.getMessage()) for record in caplog.records if record.name == "crm.signin") < 300
