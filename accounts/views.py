@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views import View
 from django.views.generic import CreateView, TemplateView, UpdateView
 
@@ -42,6 +42,7 @@ class AccountListView(RecordListView):
     selector = selectors.account_list
     template_name = "accounts/account_list.html"
     title = gettext_lazy("Accounts")
+    count_text = ngettext_lazy("%(number)s account", "%(number)s accounts", "count")
 
 
 

@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
-from crm.filters import RecordFilter, RecordNumberFilter
+from crm.filters import RecordFilter, RecordNumberFilter, YesNoFilter
 from crm.models import RecordStatus
 
 
@@ -10,7 +10,7 @@ class ContactFilter(RecordFilter):
     search_fields = ("first_name", "last_name", "email", "business_phone", "mobile_phone", "account__name")
 
     status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("Status"), empty_label=_("All"))
-    has_account = django_filters.BooleanFilter(
+    has_account = YesNoFilter(
         field_name="account", lookup_expr="isnull", exclude=True, label=_("Has an account")
     )
     account = RecordNumberFilter(field_name="account_id")

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from contacts import selectors, services
@@ -34,6 +34,7 @@ class ContactListView(RecordListView):
     selector = selectors.contact_list
     template_name = "contacts/contact_list.html"
     title = gettext_lazy("Contacts")
+    count_text = ngettext_lazy("%(number)s contact", "%(number)s contacts", "count")
 
 
 

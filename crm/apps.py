@@ -9,6 +9,9 @@ class CrmConfig(AppConfig):
 
     def ready(self):
         from crm import checks  # noqa: F401 (registers the system checks)
+        from crm.exports.sources import autodiscover as autodiscover_exports
         from crm.roles import sync_security_roles
 
         post_migrate.connect(sync_security_roles, dispatch_uid="crm.sync_security_roles")
+        # Each app's exports.py registers its lists' exports.
+        autodiscover_exports()

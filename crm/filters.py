@@ -23,6 +23,28 @@ class RecordNumberFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes/no choice whose empty choice reads "Any": with no answer the filter keeps every row."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+    def format_value(self, value):
+        # NullBooleanSelect names the empty choice "unknown"; here it is the empty value. A list, as
+        # Select's own: the choices are matched by membership, and "" is a substring of any string.
+        formatted = super().format_value({"True": True, "False": False}.get(value, value))
+        return ["" if formatted == "unknown" else formatted]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A yes/no filter that defaults to any (its value is None: the filter is skipped)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AnyYesNoSelect)
+        super().__init__(*args, **kwargs)
+
+
 class RecordFilter(django_filters.FilterSet):
     """Search over ``search_fields`` and a mine/all switch on the owner."""
 

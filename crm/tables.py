@@ -25,6 +25,18 @@ class RecordTable(tables.Table):
         empty_text = _("No records match.")
         template_name = "django_tables2/table.html"
 
+    # The page links show this many pages either side of the current one.
+    page_window_size = 2
+
+    @property
+    def page_window(self):
+        """The page numbers linked around the current page, never past the paginator's last page."""
+        page = getattr(self, "page", None)
+        if page is None:
+            return range(0)
+        last = self.paginator.num_pages
+        return range(max(1, page.number - self.page_window_size), min(last, page.number + self.page_window_size) + 1)
+
 
 class MoneyColumn(tables.Column):
     """An amount right-aligned with its currency beside it."""

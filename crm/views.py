@@ -4,6 +4,9 @@ from contextlib import ExitStack, contextmanager
 
 from django.db import connections, router, transaction
 from django.shortcuts import redirect
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -52,6 +55,8 @@ class RecordListView(SingleTableMixin, FilterView):
 
     selector = None
     title = None
+    # The result count above the table: "%(number)s" is the count as the language writes it.
+    count_text = ngettext_lazy("%(number)s record", "%(number)s records", "count")
     template_name = "includes/record_list.html"
     # Partials are looked up in the template that defines them, not in templates extending it.
     partial_template_name = "includes/record_list.html#results"
@@ -78,7 +83,24 @@ class RecordListView(SingleTableMixin, FilterView):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
         context["can_add"] = permissions.can_add(self.request.user, self.filterset_class._meta.model)
+        context["result_count"] = self.result_count(context["table"])
         return context
+
+    def result_count(self, table):
+        """The count above the table ("1,234 accounts"), "about" one estimated and "more than" one capped.
+
+        The paginator counted the rows when it paged the table: no query here.
+        """
+        paginator = getattr(table, "paginator", None)
+        if paginator is None:
+            return None
+        count = paginator.count
+        text = self.count_text % {"count": count, "number": number_format(count, force_grouping=True)}
+        if paginator.count_is_estimate:
+            return _("about %(count)s") % {"count": text}
+        if paginator.count_is_capped:
+            return _("more than %(count)s") % {"count": text}
+        return text
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -1,12 +1,11 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import account_family_ids
 from crm.currencies import CURRENCY_CHOICES
-from crm.filters import RecordFilter, RecordNumberFilter
+from crm.filters import RecordFilter, RecordNumberFilter, YesNoFilter
 from invoices.models import Invoice, InvoiceState
 
 
@@ -14,19 +13,15 @@ class InvoiceFilter(RecordFilter):
     search_fields = ("invoice_number", "name", "account__name", "contact__last_name")
 
     state = django_filters.ChoiceFilter(choices=InvoiceState.choices, label=_("Status"), empty_label=_("All"))
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue",
-        label=_("Overdue"),
-        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
-    )
+    overdue = YesNoFilter(method="filter_overdue", label=_("Overdue"))
     account = RecordNumberFilter(field_name="account_id")
     contact = RecordNumberFilter(field_name="contact_id")
     # Used by the links of the summary figures and the dashboard.
     currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
-    invoiced_this_year = django_filters.BooleanFilter(
+    invoiced_this_year = YesNoFilter(
         method="filter_invoiced_this_year", label=_("Invoiced this year")
     )
-    paid_this_year = django_filters.BooleanFilter(method="filter_paid_this_year", label=_("Paid this year"))
+    paid_this_year = YesNoFilter(method="filter_paid_this_year", label=_("Paid this year"))
     account_tree = RecordNumberFilter(method="filter_account_tree")
     owner = RecordNumberFilter(field_name="owner_id")
 

@@ -1,11 +1,13 @@
 from django.urls import path
 
+from crm.imports.export_views import RecordExportView
 from invoices import views
 
 app_name = "invoices"
 
 urlpatterns = [
     path("", views.InvoiceListView.as_view(), name="list"),
+    path("export/", RecordExportView.as_view(name="invoices"), name="export"),
     path("new/", views.invoice_create, name="create"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/edit/", views.invoice_edit, name="edit"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_list
@@ -38,6 +38,7 @@ class InvoiceListView(CustomerNarrowedListView):
     filterset_class = InvoiceFilter
     template_name = "invoices/invoice_list.html"
     title = gettext_lazy("Invoices")
+    count_text = ngettext_lazy("%(number)s invoice", "%(number)s invoices", "count")
 
 
 def _prefill(request):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import account_family_ids
 from crm.currencies import CURRENCY_CHOICES
-from crm.filters import RecordFilter, RecordNumberFilter
+from crm.filters import RecordFilter, RecordNumberFilter, YesNoFilter
 from opportunities.models import Opportunity, OpportunityState, SalesStage
 
 
@@ -19,8 +19,8 @@ class OpportunityFilter(RecordFilter):
     contact = RecordNumberFilter(field_name="contact_id")
     # Used by the links of the summary figures and the dashboard.
     currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
-    closed_this_year = django_filters.BooleanFilter(method="filter_closed_this_year", label=_("Closed this year"))
-    closing_this_month = django_filters.BooleanFilter(
+    closed_this_year = YesNoFilter(method="filter_closed_this_year", label=_("Closed this year"))
+    closing_this_month = YesNoFilter(
         method="filter_closing_this_month", label=_("Closing this month")
     )
     account_tree = RecordNumberFilter(method="filter_account_tree")

@@ -1,11 +1,13 @@
 from django.urls import path
 
+from crm.imports.export_views import RecordExportView
 from opportunities import views
 
 app_name = "opportunities"
 
 urlpatterns = [
     path("", views.OpportunityListView.as_view(), name="list"),
+    path("export/", RecordExportView.as_view(name="opportunities"), name="export"),
     path("new/", views.opportunity_create, name="create"),
     path("<int:pk>/", views.opportunity_detail, name="detail"),
     path("<int:pk>/edit/", views.opportunity_edit, name="edit"),

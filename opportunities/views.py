@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_list
@@ -56,6 +56,7 @@ class OpportunityListView(CustomerNarrowedListView):
     filterset_class = OpportunityFilter
     template_name = "opportunities/opportunity_list.html"
     title = gettext_lazy("Opportunities")
+    count_text = ngettext_lazy("%(number)s opportunity", "%(number)s opportunities", "count")
 
 
 def _prefill(request):

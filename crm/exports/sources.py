@@ -1,21 +1,22 @@
-"""What each list exports: its user-scoped selector, its filters and its columns.
+"""What each list exports: its user-scoped selector, its filters and its columns, as each app registers it.
 
-The export view and the export task both rebuild a list's records here, from
-the user and the list's GET parameters, so a background export holds exactly
-the rows the list showed, in the user's scope.
+Each app describes its list's export in its own ``exports.py`` (``accounts/exports.py``...),
+calling ``register``; ``autodiscover`` imports those modules when the CRM starts, the way
+``django.contrib.admin`` finds each app's ``admin.py``. The export view and the export task
+both rebuild a list's records here, from the user and the list's GET parameters, so a
+background export holds exactly the rows the list showed, in the user's scope.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, QueryDict
+from django.utils.module_loading import autodiscover_modules
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 
-from accounts.filters import AccountFilter
-from accounts.selectors import account_list
-from contacts.filters import ContactFilter
-from contacts.selectors import contact_list
 from crm.imports.exports import export_rows
-from crm.imports.resources import AccountResource, ContactResource
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class ExportSource:
     @property
     def model(self):
         return self.filterset_class._meta.model
+
+    @property
+    def label(self):
+        return capfirst(self.model._meta.verbose_name_plural)
 
     def queryset(self, *, user, query: QueryDict, request=None):
         """The records the user's list shows for ``query`` (the list's GET parameters), filtered as the list does."""
@@ -44,10 +49,76 @@ class ExportSource:
         return export_rows(self.resource_class(), queryset)
 
 
-SOURCES = {
-    source.name: source
-    for source in (
-        ExportSource("accounts", account_list, AccountFilter, AccountResource),
-        ExportSource("contacts", contact_list, ContactFilter, ContactResource),
-    )
-}
+# The registered sources by name (the list's URL namespace, e.g. "accounts").
+SOURCES: dict[str, ExportSource] = {}
+
+
+def register(source: ExportSource) -> ExportSource:
+    """Offer ``source``'s list for export; its app's URLs route ``<name>:export`` to RecordExportView."""
+    SOURCES[source.name] = source
+    return source
+
+
+def autodiscover():
+    """Import every installed app's ``exports`` module, which registers its lists."""
+    autodiscover_modules("exports")
+
+
+def target_choices():
+    """The registered lists as model choices (ExportJob.target)."""
+    return [(name, source.label) for name, source in SOURCES.items()]
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of an export: its header, and its cell for a record."""
+
+    label: Any
+    value: Callable[[Any], Any]
+
+
+def field(name):
+    """A cell reading the record's field ``name``."""
+    return lambda record: getattr(record, name)
+
+
+def choice_label(name):
+    """A cell showing the label of the record's choice field ``name`` in the active language."""
+    labels = {}  # {language: {value: label}}, built once per language, not per cell
+
+    def value(record):
+        language = labels.setdefault(get_language(), {})
+        if not language:
+            language.update({key: str(label) for key, label in record._meta.get_field(name).flatchoices})
+        raw = getattr(record, name)
+        return language.get(raw, raw)
+
+    return value
+
+
+def related_name(name):
+    """A cell showing the related record ``name`` (joined by the list's selector) as text, or empty."""
+
+    def value(record):
+        if getattr(record, f"{name}_id") is None:
+            return ""
+        return str(getattr(record, name))
+
+    return value
+
+
+def owner_username(record):
+    """The owner's user name, as the accounts and contacts exports write it."""
+    return record.owner.get_username() if record.owner_id else ""
+
+
+class ColumnsResource:
+    """An export made of ``columns`` (ExportColumn), for a list the importer does not read back."""
+
+    columns: tuple[ExportColumn, ...] = ()
+
+    def export_headers(self):
+        return [str(column.label) for column in self.columns]
+
+    def export_values(self, record):
+        return [column.value(record) for column in self.columns]

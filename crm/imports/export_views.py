@@ -1,4 +1,4 @@
-"""Export of the accounts and contacts lists, with the list's search and filters, as XLSX, CSV or XML 2003.
+"""Export of a list (any registered in crm.exports.sources), with its search and filters, as XLSX, CSV or XML 2003.
 
 A list up to CRM_EXPORT_BACKGROUND_THRESHOLD rows streams during the request;
 a larger one becomes an export job for the task worker, and the user is sent

@@ -1,0 +1,8 @@
+"""The contacts list's export: the columns the importer reads, so a file imports back unchanged."""
+
+from contacts.filters import ContactFilter
+from contacts.selectors import contact_list
+from crm.exports.sources import ExportSource, register
+from crm.imports.resources import ContactResource
+
+register(ExportSource("contacts", contact_list, ContactFilter, ContactResource))
