@@ -157,11 +157,13 @@ class Account(OwnedRecord, PostalAddress):
 
     def clean(self):
         super().clean()
+        given_name = self.name
         self.name = self.name.strip()
         self.account_number = self.account_number.strip()
         errors = {}
-        if not self.name:
+        if given_name and not self.name:
             # Only spaces: blank once stripped, which the field check (run before clean) let through.
+            # An empty name already has that check's error.
             errors["name"] = ValidationError(self._meta.get_field("name").error_messages["blank"], code="blank")
         if self.parent_account_id is not None and self.pk is not None:
             if self.pk in self.ancestor_ids(start=self.parent_account_id):

@@ -95,9 +95,11 @@ class Contact(OwnedRecord, PostalAddress):
     def clean(self):
         super().clean()
         self.first_name = self.first_name.strip()
+        given_last_name = self.last_name
         self.last_name = self.last_name.strip()
-        if not self.last_name:
+        if given_last_name and not self.last_name:
             # Only spaces: blank once stripped, which the field check (run before clean) let through.
+            # An empty last name already has that check's error.
             raise ValidationError(
                 {"last_name": ValidationError(self._meta.get_field("last_name").error_messages["blank"], code="blank")}
             )

@@ -8,6 +8,8 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
+        from django.db.models import fields
+
         from crm import checks  # noqa: F401 (registers the system checks)
         from crm.exports.sources import autodiscover as autodiscover_exports
         from crm.roles import sync_security_roles
@@ -15,3 +17,6 @@ class CrmConfig(AppConfig):
         post_migrate.connect(sync_security_roles, dispatch_uid="crm.sync_security_roles")
         # Each app's exports.py registers its lists' exports.
         autodiscover_exports()
+        # The empty choice of every select: Django's own words, marked again here so that our catalog has them
+        # to translate (Django's Romanian catalog lacks them).
+        fields.BLANK_CHOICE_LABEL = _("- Select an option -")

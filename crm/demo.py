@@ -26,7 +26,7 @@ from contacts.services import contact_attach_to_account, contact_create, contact
 from crm import roles
 from crm.models import RecordStatus
 from invoices.models import Invoice, InvoiceStatusReason
-from invoices.services import invoice_cancel, invoice_create, invoice_mark_paid
+from invoices.services import invoice_cancel, invoice_create, invoice_mark_paid, invoice_number_for
 from opportunities.models import Opportunity, OpportunityStatusReason, SalesStage
 from opportunities.services import opportunity_close_as_lost, opportunity_close_as_won, opportunity_create
 
@@ -394,7 +394,7 @@ def _plan_invoices(plan, rng, today):
     free_contacts = [item for item in plan.contacts if item["account"] is None]
     scenarios = ["new", "billed", "overdue_new", "overdue_billed", "complete", "partial", "canceled"] * 8
     for number, scenario in enumerate(scenarios, start=1):
-        invoice_number = f"FCT-{number:05d}"
+        invoice_number = invoice_number_for(number)
         if number % 9 == 4:
             contact = free_contacts[(number * 3) % len(free_contacts)]
             customer = {"contact": contact["key"], "account": None, "opportunity": None}

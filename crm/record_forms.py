@@ -1,4 +1,4 @@
-"""Form pieces every sales area uses: the date widget and the reassign form."""
+"""Form pieces every sales area uses: the date widget, the record form mixins and the reassign form."""
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -25,7 +25,25 @@ class ReassignForm(forms.Form):
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-class RecordVersionFormMixin:
+class RecordFormMixin:
+    """The house record form: required fields marked, and one error per field.
+
+    A field that fails the form's own check (required, a number, a choice) is not copied onto the
+    instance, so the model's ``clean()`` judges the value the record had before (for a new record,
+    empty) and would add a second error, such as "cannot be blank" under "This field is required.".
+    What the model says about such a field is dropped; its other fields' errors stay.
+    """
+
+    required_css_class = "required"
+
+    def _post_clean(self):
+        failed = {name: len(errors) for name, errors in self._errors.items() if name in self.fields}
+        super()._post_clean()
+        for name, count in failed.items():
+            del self._errors[name][count:]
+
+
+class RecordVersionFormMixin(RecordFormMixin):
     """A hidden ``version`` on a form that edits a stored record: the version the user opened.
 
     The services save only while the record is still at that version, so a

@@ -351,6 +351,10 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 CRM_DEFAULT_CURRENCY = os.environ.get("CRM_DEFAULT_CURRENCY", "RON")
 # How many records the Recent Opportunities and Recent Invoices panels show.
 CRM_RECENT_PANEL_SIZE = 5
+# Generated invoice numbers (new invoices and the demo data alike): the prefix, then the sequence in at
+# least this many digits, e.g. FCT-00057.
+CRM_INVOICE_NUMBER_PREFIX = os.environ.get("CRM_INVOICE_NUMBER_PREFIX", "FCT-")
+CRM_INVOICE_NUMBER_DIGITS = env_int("CRM_INVOICE_NUMBER_DIGITS", 5)
 
 # Imports (crm.imports): the largest file accepted, rows and columns, the uncompressed size an .xlsx may
 # declare (zip bombs), and the size above which an import runs on the task worker (`manage.py db_worker`).

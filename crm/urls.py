@@ -12,6 +12,7 @@ handler500 = "crm.middleware.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("login/", signin_views.SignInView.as_view(), name="login"),

@@ -2,8 +2,10 @@
 
 from contextlib import ExitStack, contextmanager
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import connections, router, transaction
 from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
@@ -19,6 +21,12 @@ from crm.params import query_text
 def home(request):
     """Send the user to the first area of the site map."""
     return redirect("accounts:list")
+
+
+@login_not_required
+def favicon(request):
+    """Send a browser's request for /favicon.ico to the icon among the static files."""
+    return redirect(static("favicon.ico"))
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -102,8 +103,14 @@ def invoice_create(*, actor, lines=(), owner=None, **fields) -> Invoice:
     return invoice
 
 
+def invoice_number_for(sequence: int) -> str:
+    """The number of the ``sequence``-th invoice: CRM_INVOICE_NUMBER_PREFIX then CRM_INVOICE_NUMBER_DIGITS digits."""
+    return f"{settings.CRM_INVOICE_NUMBER_PREFIX}{sequence:0{settings.CRM_INVOICE_NUMBER_DIGITS}d}"
+
+
 def _next_free_number(invoice: Invoice) -> str:
-    number = f"INV-{invoice.pk:07d}"
+    # Numbered by the primary key: concurrent invoices never get the same number.
+    number = invoice_number_for(invoice.pk)
     if Invoice.objects.filter(invoice_number=number).exclude(pk=invoice.pk).exists():
         number = f"{number}-{uuid.uuid4().hex[:4].upper()}"
     return number

@@ -117,11 +117,15 @@ class CrmResource(resources.ModelResource):
 
 
 def _resource(name, model, columns, target):
-    """A CrmResource subclass with one django-import-export Field per column (the admin's export form lists them)."""
+    """A CrmResource subclass with one django-import-export Field per column (the admin's export form lists them).
+
+    A column's name stays the lazy label, so the admin's import and export pages list the fields in the reader's
+    language (the resource is built once, when the module is loaded).
+    """
 
     meta = type("Meta", (), {"model": model, "fields": tuple(column.key for column in columns)})
     attributes = {
-        column.key: fields.Field(attribute=column.key, column_name=str(column.label), readonly=True)
+        column.key: fields.Field(attribute=column.key, column_name=column.label, readonly=True)
         for column in columns
     }
     attributes.update({"columns": columns, "target": target, "Meta": meta, "__module__": __name__})

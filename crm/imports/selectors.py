@@ -14,7 +14,7 @@ def import_job_list(*, user, everyone=False):
     """The user's import jobs (every job when ``everyone`` and the user may see them all), newest first."""
     if not user.has_perm("crm.import_data"):
         raise PermissionDenied
-    queryset = ImportJob.objects.select_related("created_by")
+    queryset = ImportJob.objects.select_related("created_by", "undone_by")
     if everyone and can_see_all_jobs(user):
         return queryset
     return queryset.filter(created_by=user)

@@ -446,7 +446,9 @@ def import_job_undo(*, job: ImportJob, actor):
     job.state = ImportState.UNDONE
     job.undone_at = timezone.now()
     job.undone_by = actor
-    job.message = (job.message + " " if job.message else "") + _undo_message(left_alone)
+    if left_alone:
+        # The job page says it was undone (in the reader's language) from undone_at; this keeps the exceptions.
+        job.message = (job.message + " " if job.message else "") + _undo_message(left_alone)
     job.save(update_fields=["state", "undone_at", "undone_by", "message"])
     return left_alone
 
@@ -732,8 +734,6 @@ def _history_value(field, value, names):
 
 
 def _undo_message(left_alone):
-    if not left_alone:
-        return _("Undone.")
     return _("Undone, except %(count)d records changed since or in use: %(records)s.") % {
         "count": len(left_alone),
         "records": "; ".join(f"{label} ({reason})" for label, reason in left_alone[:50]),

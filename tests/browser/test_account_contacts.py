@@ -34,7 +34,7 @@ def test_salesperson_creates_an_account_and_works_its_contacts(page):
     page.get_by_label("Account Name").fill("Carpați Tech SRL")
     page.get_by_label("Account Number").fill("CT-001")
     page.get_by_label("City").fill("Brașov")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save").first.click()
     expect(page.get_by_role("heading", name="Carpați Tech SRL", level=1)).to_be_visible()
     account = Account.objects.get(name="Carpați Tech SRL")
     account_url = re.compile(rf"/accounts/{account.pk}/$")
@@ -50,7 +50,7 @@ def test_salesperson_creates_an_account_and_works_its_contacts(page):
     page.get_by_label("First Name").fill("Mihai")
     page.get_by_label("Last Name").fill("Ionescu")
     page.get_by_label("Email").fill("mihai@carpati.ro")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save").first.click()
     expect(page).to_have_url(account_url)
     expect(contacts_panel.get_by_role("link", name="Mihai Ionescu")).to_be_visible()
     assert Contact.objects.get(last_name="Ionescu").account == account

@@ -12,6 +12,7 @@ from contacts.models import Contact
 from crm import roles
 from crm.demo import DEMO_USERS
 from invoices.models import Invoice, InvoiceLine, InvoiceState, compute_line
+from invoices.services import invoice_create, invoice_number_for
 from opportunities.models import STATUS_REASONS_BY_STATE, Opportunity, SalesStage
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,11 @@ def test_demo_users_one_per_role_with_the_printed_passwords():
                                 tax_rate=ln.tax_rate) for ln in lines]
         assert invoice.total_amount == sum(total for _base, _tax, total in amounts)
         assert invoice.total_amount > 0
+    # One numbering scheme: the demo's numbers are the ones invoice_create generates, and a new invoice goes on.
+    assert sorted(i.invoice_number for i in invoices) == [invoice_number_for(n) for n in range(1, len(invoices) + 1)]
+    new = invoice_create(actor=get_user_model().objects.get(username="ana"), name="Nouă", account=accounts[0])
+    # Numbered by its primary key: the next number on a fresh database (PostgreSQL's test sequences run on).
+    assert new.invoice_number == f"FCT-{new.pk:05d}" and new.invoice_number > max(i.invoice_number for i in invoices)
 
     # Spread over the demo users as owners, and written by them through the services.
     for model in (Account, Contact, Opportunity, Invoice):

@@ -66,6 +66,14 @@ def test_admin_import_needs_the_import_permission(client, sales_manager, salespe
     assert client.get(reverse("admin:accounts_account_import")).status_code == 403
 
 
+def test_admin_import_page_lists_the_fields_in_the_readers_language(client, administrator, settings):
+    client.force_login(administrator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ro"
+    page = client.get(reverse("admin:accounts_account_import")).content.decode()
+    assert "Nume cont" in page and "Număr cont" in page
+    assert "Account Name" not in page
+
+
 @pytest.mark.parametrize("format_index,reader", [("0", "xlsx"), ("1", "csv"), ("2", "xml")])
 def test_admin_export_formats_use_the_importer_labels(client, administrator, format_index, reader):
     AccountFactory(name="=Formula SRL", account_number="A-1", owner=administrator)

@@ -50,8 +50,11 @@ def test_undo_is_refused_for_a_dry_run_and_twice(sales_manager):
     with pytest.raises(ValidationError):
         import_job_undo(job=job, actor=sales_manager)
     job = run_job(sales_manager, [["Account Name"], ["Nou"]], target="accounts")
+    message = job.message
     import_job_undo(job=job, actor=sales_manager)
     job.refresh_from_db()
+    # The job page says "undone" from undone_at in its reader's language; nothing English is stored for it.
+    assert (job.message, job.undone_by) == (message, sales_manager) and job.undone_at is not None
     with pytest.raises(ValidationError):
         import_job_undo(job=job, actor=sales_manager)
     assert list(Account.objects.values_list("name", flat=True)) == ["Dacia"]

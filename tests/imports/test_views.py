@@ -135,6 +135,9 @@ def test_undo_removes_created_restores_updated_and_leaves_changed_records(client
     assert not Account.objects.filter(account_number="N-1").exists()
     job.refresh_from_db()
     assert job.state == ImportState.UNDONE and "Petrom" in job.message
+    # Said on the page in the reader's language (from undone_at), not stored in the undoing user's.
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f"by {sales_manager.get_full_name() or sales_manager.get_username()}." in page
     response = client.post(reverse("imports:undo", args=[job.pk]), follow=True)
     assert "This import was already undone." in response.content.decode()
 

@@ -81,7 +81,7 @@ def test_an_invoice_added_in_the_admin_gets_its_number_and_totals_from_the_servi
     )
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     invoice = Invoice.objects.get()
-    assert invoice.invoice_number == f"INV-{invoice.pk:07d}"
+    assert invoice.invoice_number == f"FCT-{invoice.pk:05d}"
     assert invoice.subtotal == Decimal("100.02")
     assert invoice.discount_total == Decimal("10.00")
     assert invoice.tax_total == Decimal("17.10")

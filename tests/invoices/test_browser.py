@@ -23,8 +23,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 def field(label):
-    """A form field's label, which Django ends with a colon."""
-    return re.compile(rf"^{re.escape(label)}:?$")
+    """A form field's label, then on a required field its marker and "(required)"."""
+    return re.compile(rf"^{re.escape(label)}:?\*?( \(required\))?$")
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_salesperson_invoices_an_opportunity_with_two_lines_and_marks_it_paid(pa
     page.locator("#id_lines-3-description").fill("Instalare")
     page.locator("#id_lines-3-unit_price").fill("400.00")
     page.locator("#id_lines-3-discount").fill("100.00")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save").first.click()
 
     # Back on the opportunity, which lists its new invoice with the total computed on save.
     expect(page).to_have_url(re.compile(rf"/opportunities/{opportunity.pk}/$"))

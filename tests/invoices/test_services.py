@@ -17,6 +17,7 @@ from invoices.services import (
     invoice_create,
     invoice_delete,
     invoice_mark_paid,
+    invoice_number_for,
     invoice_reassign,
     invoice_update,
 )
@@ -68,9 +69,17 @@ def test_an_invoice_without_lines_totals_zero(salesperson, account):
 
 def test_number_generated_when_not_given_and_unique(salesperson, account, invoice):
     second = invoice_create(actor=salesperson, name="A doua", account=account, invoice_number="")
-    assert invoice.invoice_number == f"INV-{invoice.pk:07d}"
-    assert second.invoice_number == f"INV-{second.pk:07d}"
+    assert invoice.invoice_number == f"FCT-{invoice.pk:05d}"
+    assert second.invoice_number == f"FCT-{second.pk:05d}"
     assert Invoice.objects.get(pk=invoice.pk).invoice_number == invoice.invoice_number
+
+
+def test_generated_numbers_follow_the_numbering_setting(salesperson, account, settings):
+    settings.CRM_INVOICE_NUMBER_PREFIX = "INV/"
+    settings.CRM_INVOICE_NUMBER_DIGITS = 3
+    invoice = invoice_create(actor=salesperson, name="Setată", account=account)
+    assert invoice.invoice_number == f"INV/{invoice.pk:03d}"
+    assert invoice_number_for(1234) == "INV/1234"
 
 
 def test_a_given_number_is_kept_and_a_duplicate_refused(salesperson, account):
@@ -86,10 +95,10 @@ def test_a_generated_number_steps_around_a_number_already_taken(salesperson, acc
     first = invoice_create(actor=salesperson, name="Prima", account=account)
     # Someone typed the number the next generated invoice would get.
     taken = invoice_create(actor=salesperson, name="Manual", account=account,
-                           invoice_number=f"INV-{first.pk + 2:07d}")
+                           invoice_number=f"FCT-{first.pk + 2:05d}")
     generated = invoice_create(actor=salesperson, name="Generată", account=account)
     assert generated.pk == first.pk + 2  # the sequence went on as expected
-    assert generated.invoice_number.startswith(f"INV-{generated.pk:07d}-")
+    assert generated.invoice_number.startswith(f"FCT-{generated.pk:05d}-")
     assert generated.invoice_number != taken.invoice_number
 
 

@@ -314,7 +314,7 @@ def test_create_with_lines_stores_the_totals_computed_by_the_service(client, sal
     invoice = Invoice.objects.get()
     assert response.status_code == 302
     assert response.url == invoice.get_absolute_url()
-    assert invoice.invoice_number.startswith("INV-")
+    assert invoice.invoice_number == f"FCT-{invoice.pk:05d}"
     assert [(item.position, item.description) for item in invoice.lines.order_by("position")] == [
         (1, "Licențe"), (2, "Instruire"),
     ]
