@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
@@ -302,6 +303,9 @@ def _charts(board):
                 ],
             },
         }
-        for currency, entries in board.invoiced_paid_by_month.items()
+        # The default currency's chart first: the page shows it, and the others on demand.
+        for currency, entries in sorted(
+            board.invoiced_paid_by_month.items(), key=lambda item: item[0] != settings.CRM_DEFAULT_CURRENCY
+        )
     ]
     return {"pipeline": pipeline, "won_lost": won_lost, "invoiced_paid": invoiced_paid}

@@ -85,6 +85,9 @@ def test_manager_sees_the_dashboard_charts_and_their_numbers(dashboard_page, liv
         .map(d => ({label: d.label, data: d.data}))"""
     )
     assert drawn == [{"label": "RON", "data": [8000, 2000, 0, 0]}, {"label": "EUR", "data": [0, 0, 500, 0]}]
+    # Each chart's numbers are behind "Show the numbers".
+    assert not page.locator("#pipeline table").is_visible()
+    page.locator("#pipeline summary").click()
     table = {
         (row.get_attribute("data-stage"), row.get_attribute("data-currency")): number(
             row.locator('[data-figure="amount"]').inner_text()
@@ -105,6 +108,7 @@ def test_manager_sees_the_dashboard_charts_and_their_numbers(dashboard_page, liv
         """() => Chart.getChart(document.querySelector('canvas[data-chart="chart-won-lost"]')).data.datasets
         .map(d => d.data)"""
     )
+    page.locator("#won-lost summary").click()
     rows = page.locator("#won-lost tbody tr").all()
     assert [int(row.locator('[data-figure="won"]').inner_text()) for row in rows] == won_lost[0]
     assert [int(row.locator('[data-figure="lost"]').inner_text()) for row in rows] == won_lost[1]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from crm.dashboard.selectors import dashboard
 from crm.figures import Period
@@ -172,6 +172,24 @@ def test_chart_data_matches_the_tables(client, book, sales_manager):
     assert re.search(r'data-stage="qualify" data-currency="RON">.*?data-figure="amount">8,000.00<', page)
     for canvas_id in ("chart-pipeline", "chart-won-lost", "chart-invoiced-paid-RON"):
         assert f'data-chart="{canvas_id}"' in page and f'id="{canvas_id}"' in page
+
+
+def test_the_default_currency_s_invoices_chart_shows_and_the_others_are_on_demand(client, sales_manager, settings):
+    settings.CRM_DEFAULT_CURRENCY = "RON"
+    for currency in ("EUR", "HUF", "RON"):
+        InvoiceFactory(owner=sales_manager, account__owner=sales_manager, currency=currency,
+                       invoice_date=timezone.localdate())
+    client.force_login(sales_manager)
+    page = client.get(reverse("dashboard:index")).text
+
+    section = page[page.index('id="invoiced-paid"'):page.index('id="top-accounts"')]
+    more = section.index('<details class="more-currencies">')
+    assert section.index('data-chart="chart-invoiced-paid-RON"') < more
+    assert more < section.index('data-chart="chart-invoiced-paid-EUR"')
+    assert more < section.index('data-chart="chart-invoiced-paid-HUF"')
+    assert "2 more currencies" in section
+    # Every chart's numbers are in a table behind "Show the numbers", closed.
+    assert page.count('<details class="chart-numbers"><summary>Show the numbers</summary>') == 5
 
 
 def make_records(size, owner):
