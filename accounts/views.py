@@ -18,13 +18,14 @@ from contacts.models import Contact
 from contacts.selectors import contact_list
 from contacts.services import contact_attach_to_account, contact_detach_from_account
 from crm import permissions
-from crm.params import query_text
+from crm.params import query_text, record_number
 from crm.record_forms import changed_form_data
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
     RecordSetStatusView,
     add_service_error,
+    confirm_page,
     error_text,
     expect_posted_version,
     form_data,
@@ -177,14 +178,30 @@ class AccountContactAddView(View):
 
 
 class AccountContactRemoveView(View):
-    """POST: take a contact off the account (it stays, without an account)."""
+    """POST: take a contact off the account (it stays, without an account); GET asks to confirm first."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
 
-    def post(self, request, pk, contact_pk):
+    def get_records(self, request, pk, contact_pk):
         account = selectors.account_get(user=request.user, pk=pk)
         permissions.require(permissions.can_change(request.user, account))
-        contact = get_object_or_404(contact_list(user=request.user), pk=contact_pk, account=account)
+        return account, get_object_or_404(contact_list(user=request.user), pk=contact_pk, account=account)
+
+    def get(self, request, pk, contact_pk):
+        account, contact = self.get_records(request, pk, contact_pk)
+        return confirm_page(
+            request,
+            account,
+            question=_("Remove %(contact)s from the account %(account)s?")
+            % {"contact": contact.full_name, "account": account.name},
+            explanation=_("The contact stays on file, without an account."),
+            confirm_label=_("Remove from account"),
+            version=contact.version,
+            hidden={"contacts_page": record_number(request.GET.get("contacts_page")) or 1},
+        )
+
+    def post(self, request, pk, contact_pk):
+        account, contact = self.get_records(request, pk, contact_pk)
         expect_posted_version(request, contact)
         try:
             contact_detach_from_account(contact=contact, actor=request.user)

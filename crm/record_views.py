@@ -7,7 +7,7 @@ service that does the work; the views only check the permission, call the servic
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -81,6 +81,23 @@ def safe_next_url(request, default):
     return safe_next(request, request.POST.get("next") or request.GET.get("next")) or default
 
 
+def confirm_page(request, record, *, question, confirm_label, explanation="", version=None, hidden=None):
+    """The page a destructive command shows on GET, without JavaScript: its question, Confirm and Back.
+
+    Its form posts to the same URL with the record's ``version`` (and any ``hidden`` {name: value}),
+    so the command itself still needs a POST and still refuses a record changed meanwhile.
+    """
+    return render(request, "includes/record_confirm.html", {
+        "record": record,
+        "question": question,
+        "explanation": explanation,
+        "confirm_label": confirm_label,
+        "version": version,
+        "hidden": sorted((hidden or {}).items()),
+        "back_url": safe_next_url(request, record.get_absolute_url()),
+    })
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=RecordStatus.choices, label=gettext_lazy("Status"))
 
@@ -97,12 +114,27 @@ class RecordMixin:
 
 
 class RecordSetStatusView(RecordMixin, View):
-    """POST: activate or deactivate a record (needs the change permission)."""
+    """POST: activate or deactivate a record (needs the change permission); GET asks to confirm a deactivation."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
 
     def set_status(self, record, status):
         raise NotImplementedError
+
+    def get(self, request, pk):
+        record = self.get_record()
+        permissions.require(permissions.can_change(request.user, record))
+        if not record.is_active:
+            return redirect(record)
+        return confirm_page(
+            request,
+            record,
+            question=_("Deactivate %(record)s?") % {"record": record},
+            explanation=_("An inactive record stays on file and can be activated again."),
+            confirm_label=_("Deactivate"),
+            version=record.version,
+            hidden={"status": RecordStatus.INACTIVE},
+        )
 
     def post(self, request, pk):
         record = self.get_record()

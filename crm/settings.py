@@ -238,6 +238,9 @@ USE_TZ = True
 # Off, so that ids in links and forms never become "1,234"; amounts ask for grouping themselves
 # (floatformat:"2g", number_format(force_grouping=True)).
 USE_THOUSAND_SEPARATOR = False
+# One way of writing dates per language (crm/formats/<language>/formats.py): pages use the format names
+# (SHORT_DATE_FORMAT, SHORT_DATETIME_FORMAT), never a pattern of their own.
+FORMAT_MODULE_PATH = ["crm.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

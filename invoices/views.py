@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
@@ -17,6 +17,7 @@ from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
     add_service_error,
+    confirm_page,
     expect_posted_version,
     record_action,
 )
@@ -214,10 +215,22 @@ def invoice_mark_paid(request, pk):
     return render(request, "invoices/invoice_detail.html", _detail_context(request.user, invoice, paid_form=form))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def invoice_cancel(request, pk):
-    """Cancel the active invoice."""
+    """Cancel the active invoice (POST); GET asks to confirm first."""
     invoice = invoice_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        permissions.require(permissions.can_change(request.user, invoice))
+        if refused := _refuse_if_not_active(request, invoice):
+            return refused
+        return confirm_page(
+            request,
+            invoice,
+            question=_("Cancel invoice %(number)s?") % {"number": invoice.invoice_number},
+            explanation=_("A canceled invoice stays on file; it can no longer be paid or edited."),
+            confirm_label=_("Cancel invoice"),
+            version=invoice.version,
+        )
     return record_action(
         request,
         invoice,

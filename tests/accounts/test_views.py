@@ -354,10 +354,41 @@ def test_remove_a_contact_of_another_account_is_404(client, salesperson, account
     assert contact.account is not None
 
 
-def test_remove_from_account_refuses_get(client, salesperson, account):
+def test_remove_from_account_without_javascript_asks_first(client, salesperson, account):
+    contact = ContactFactory(account=account, first_name="Radu", last_name="Ionescu")
+    client.force_login(salesperson)
+    url = reverse("accounts:contact_remove", args=[account.pk, contact.pk])
+    html = client.get(f"{url}?contacts_page=2").text
+    assert f"Remove Radu Ionescu from the account {account.name}?" in html
+    assert '<form method="post" class="card confirm-page">' in html
+    assert f'name="version" value="{contact.version}"' in html and 'name="contacts_page" value="2"' in html
+    assert f'href="{account.get_absolute_url()}">Back</a>' in html
+    contact.refresh_from_db()
+    assert contact.account == account
+    response = client.post(url, {"version": contact.version, "contacts_page": 2})
+    assert response.status_code == 302 and response.url == account.get_absolute_url()
+    contact.refresh_from_db()
+    assert contact.account is None
+
+
+def test_remove_from_account_keeps_the_row_version_check(client, salesperson, account):
     contact = ContactFactory(account=account)
     client.force_login(salesperson)
-    assert client.get(reverse("accounts:contact_remove", args=[account.pk, contact.pk])).status_code == 405
+    url = reverse("accounts:contact_remove", args=[account.pk, contact.pk])
+    client.post(url, {"version": contact.version + 1}, follow=True)
+    contact.refresh_from_db()
+    assert contact.account == account
+
+
+def test_remove_from_account_opens_a_dialog_in_the_panel(client, salesperson, account):
+    contact = ContactFactory(account=account)
+    client.force_login(salesperson)
+    html = client.get(account.get_absolute_url()).text
+    url = reverse("accounts:contact_remove", args=[account.pk, contact.pk])
+    assert f'href="{url}?contacts_page=1" data-confirm="confirm-remove-{contact.pk}"' in html
+    assert f'<dialog id="confirm-remove-{contact.pk}" class="confirm-dialog"' in html
+    assert f'hx-post="{url}" hx-target="#contacts-panel"' in html
+    assert "js/confirm.js" in html
 
 
 # Status, reassign, delete
@@ -366,7 +397,11 @@ def test_remove_from_account_refuses_get(client, salesperson, account):
 def test_deactivate_and_activate(client, salesperson, account):
     client.force_login(salesperson)
     url = reverse("accounts:set_status", args=[account.pk])
-    assert client.get(url).status_code == 405
+    html = client.get(url).text  # without JavaScript, Deactivate asks first
+    assert f"Deactivate {account.name}?" in html and 'name="status" value="inactive"' in html
+    account.refresh_from_db()
+    assert account.status == RecordStatus.ACTIVE
+    assert 'data-confirm="confirm-deactivate"' in client.get(account.get_absolute_url()).text
     client.post(url, {"status": "inactive"})
     account.refresh_from_db()
     assert account.status == RecordStatus.INACTIVE

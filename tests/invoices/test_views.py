@@ -38,7 +38,7 @@ def page_urls(invoice):
 
 
 def action_urls(invoice):
-    """Every invoice action reached with POST only."""
+    """Every invoice action that changes the invoice (POST)."""
     return [reverse("invoices:mark_paid", args=[invoice.pk]), reverse("invoices:cancel", args=[invoice.pk])]
 
 
@@ -150,11 +150,40 @@ def test_manager_reassigns_anyones_invoice(client, sales_manager, salesperson, o
     assert invoice.owner == salesperson
 
 
-def test_actions_refuse_get(client, salesperson):
+def test_mark_paid_refuses_get(client, salesperson):
     invoice = InvoiceFactory()
     client.force_login(salesperson)
-    for url in action_urls(invoice):
-        assert client.get(url).status_code == 405, url
+    assert client.get(reverse("invoices:mark_paid", args=[invoice.pk])).status_code == 405
+
+
+def test_cancel_without_javascript_asks_first(client, salesperson):
+    invoice = make_invoice(salesperson)
+    client.force_login(salesperson)
+    url = reverse("invoices:cancel", args=[invoice.pk])
+    html = client.get(url).text
+    assert f"Cancel invoice {invoice.invoice_number}?" in html
+    assert f'name="version" value="{invoice.version}"' in html
+    assert f'href="{invoice.get_absolute_url()}">Back</a>' in html
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.ACTIVE
+    client.post(url, {"version": invoice.version + 1})  # changed meanwhile: refused
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.ACTIVE
+    client.post(url, {"version": invoice.version})
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.CANCELED
+    assert client.get(url).status_code == 302  # nothing left to confirm
+
+
+def test_the_invoice_page_confirms_cancel_and_delete_in_dialogs(client, salesperson):
+    invoice = make_invoice(salesperson)
+    client.force_login(salesperson)
+    html = client.get(invoice.get_absolute_url()).text
+    cancel, delete = reverse("invoices:cancel", args=[invoice.pk]), reverse("invoices:delete", args=[invoice.pk])
+    assert f'href="{cancel}" data-confirm="confirm-cancel"' in html
+    assert f'href="{delete}" data-confirm="confirm-delete"' in html
+    assert html.count('class="confirm-dialog"') == 2
+    assert f'<form method="post" action="{cancel}">' in html
 
 
 # The list
@@ -181,7 +210,7 @@ def test_list_shows_the_columns_with_localized_amounts_and_overdue_marked(client
     assert "Energie ianuarie" in text
     assert f'href="{account.get_absolute_url()}">Electrica Furnizare SA</a>' in text
     assert "1,234,500.00 RON" in text
-    assert "01/10/2025" in text and "02/10/2025" in text
+    assert "10 Jan 2025" in text and "10 Feb 2025" in text
     assert text.count('class="badge overdue"') == 1
 
 

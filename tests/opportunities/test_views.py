@@ -199,7 +199,7 @@ def test_list_shows_the_columns_with_localized_amounts_and_customer_links(client
     assert "1,234,567.50 EUR" in text
     assert f'href="{account.get_absolute_url()}">Dacia Automobile SA</a>' in text
     assert f'href="{contact.get_absolute_url()}">Ioana Ștefănescu</a>' in text
-    assert "03/31/2026" in text
+    assert "31 Mar 2026" in text
     assert "40 %" in text
     assert "Propose" in text
     assert "In progress" in text

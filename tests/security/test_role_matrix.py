@@ -86,14 +86,14 @@ EXPECTED = {
     "profile:regenerate_codes": {"GET": (LOGIN, *[REDIRECT] * 4), "POST": (LOGIN, *[REDIRECT] * 4)},
     "profile:two_factor_disable": {"GET": (LOGIN, *[REDIRECT] * 4), "POST": (LOGIN, *[REDIRECT] * 4)},
     **{f"accounts:{name}": expected for name, expected in RECORD_URLS.items()},
-    "accounts:set_status": {"GET": POST_ONLY, "POST": COMMAND},
+    "accounts:set_status": {"GET": READ, "POST": COMMAND},  # GET: the deactivation's confirmation page
     "accounts:contact_add": {"GET": READ, "POST": (LOGIN, 403, 400, 400, 400)},
-    "accounts:contact_remove": {"GET": POST_ONLY, "POST": COMMAND},
+    "accounts:contact_remove": {"GET": READ, "POST": COMMAND},  # GET: the confirmation page
     "accounts:figures": {"GET": READ, "POST": READ},
     "accounts:timeline": {"GET": READ, "POST": READ},
     "accounts:export": {"GET": READ, "POST": GET_ONLY},
     **{f"contacts:{name}": expected for name, expected in RECORD_URLS.items()},
-    "contacts:set_status": {"GET": POST_ONLY, "POST": COMMAND},
+    "contacts:set_status": {"GET": READ, "POST": COMMAND},  # GET: the deactivation's confirmation page
     "contacts:figures": {"GET": READ, "POST": READ},
     "contacts:timeline": {"GET": READ, "POST": READ},
     "contacts:export": {"GET": READ, "POST": GET_ONLY},
@@ -106,7 +106,7 @@ EXPECTED = {
     **{f"invoices:{name}": expected for name, expected in RECORD_URLS.items()},
     "invoices:detail": {"GET": READ, "POST": READ},
     "invoices:mark_paid": {"GET": POST_ONLY, "POST": READ},
-    "invoices:cancel": {"GET": POST_ONLY, "POST": COMMAND},
+    "invoices:cancel": {"GET": READ, "POST": COMMAND},  # GET: the confirmation page
     "invoices:export": {"GET": READ, "POST": GET_ONLY},
     "crm:pick": {"GET": READ, "POST": READ},
     "dashboard:index": {"GET": READ, "POST": READ},

@@ -1,0 +1,28 @@
+"""Romanian dates: dd.mm.yyyy everywhere ("31.12.2026", "31.12.2026, 09:09"); month names, where a page
+names a month ("decembrie 2026"), lower-case as Romanian writes them."""
+
+# Django's date-format syntax. The short and long names are the same on purpose: a page never mixes two
+# styles. Django's Romanian catalog capitalises the month names ("Decembrie"); the project's catalog
+# translates them lower-case.
+DATE_FORMAT = "d.m.Y"
+SHORT_DATE_FORMAT = "d.m.Y"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "d.m.Y, H:i"
+SHORT_DATETIME_FORMAT = "d.m.Y, H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j F"
+FIRST_DAY_OF_WEEK = 1
+
+# What a typed date may look like when the browser has no date picker (strptime syntax); ISO first: the
+# date picker posts it.
+DATE_INPUT_FORMATS = [
+    "%Y-%m-%d",  # 2026-12-31
+    "%d.%m.%Y",  # 31.12.2026
+    "%d.%m.%y",  # 31.12.26
+]
+DATETIME_INPUT_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d.%m.%Y, %H:%M",
+    "%d.%m.%Y %H:%M",
+]
