@@ -34,3 +34,15 @@ def htmx_settled(selector: str) -> str:
     when it settles (20 ms later); an event fired in between is lost.
     """
     return f"{selector}:not(.htmx-added)"
+
+
+# The password tests.factories gives every user.
+PASSWORD = "pass-for-tests-1"
+
+
+def sign_in(page, username, password=PASSWORD):
+    """Sign in through the sign-in page, as a user does."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -7,19 +7,10 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from contacts.models import Contact
+from tests.browser.chromium import sign_in
 from tests.factories import AccountFactory, ContactFactory, SalespersonFactory
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "pass-for-tests-1"
-
-
-def sign_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
 
 def test_salesperson_creates_an_account_and_works_its_contacts(page):
     SalespersonFactory(username="ana.salesperson", first_name="Ana", last_name="Pop")

@@ -5,19 +5,10 @@ from playwright.sync_api import expect
 
 from contacts.models import Contact
 from opportunities.models import Opportunity, OpportunityState
+from tests.browser.chromium import sign_in
 from tests.factories import AccountFactory, ContactFactory, OpportunityFactory, SalespersonFactory
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "pass-for-tests-1"
-
-
-def sign_in(page, username):
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
 
 def test_remove_from_account_asks_in_a_dialog(page):
     SalespersonFactory(username="ana.salesperson", first_name="Ana", last_name="Pop")
