@@ -36,6 +36,7 @@ def test_killed_import_is_consistent_marked_failed_and_completed_by_a_rerun(sale
     path = tmp_path / "mare.csv"
     path.write_bytes(csv_bytes(rows))
 
+    before = backend_pids()
     process = command(path, sales_manager.username)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -45,6 +46,9 @@ def test_killed_import_is_consistent_marked_failed_and_completed_by_a_rerun(sale
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # A COMMIT the process sent before it died still completes on the server: read only once its
+    # connections are gone, or the job could be read before that commit and the accounts after it.
+    wait_for_connections_to_end(besides=before)
     job = ImportJob.objects.get()
     if job.state == ImportState.COMPLETED:
         pytest.skip("The import finished before it could be killed.")
@@ -66,6 +70,22 @@ def test_killed_import_is_consistent_marked_failed_and_completed_by_a_rerun(sale
     assert out.strip().splitlines()[-1] == f"created {total - committed}, updated 0, skipped {committed}, failed 0"
     assert Account.objects.count() == total
     assert Account.objects.values("account_number").distinct().count() == total
+
+
+def backend_pids():
+    """The server processes of the connections to the test database now, ours included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def wait_for_connections_to_end(*, besides, timeout=30):
+    """Wait until the connections opened since ``besides`` was taken (the killed process's) have ended."""
+    deadline = time.monotonic() + timeout
+    while backend_pids() - besides:
+        if time.monotonic() > deadline:
+            raise AssertionError("the killed import's connections did not end")
+        time.sleep(0.05)
 
 
 def timezone_delta(seconds):
