@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations, describe
-from tests.browser.test_account_contacts import PASSWORD
+from tests.browser.chromium import PASSWORD
 from tests.browser.workspace import DESKTOP, PHONE, main_pages, workspace_book
 
 pytestmark = pytest.mark.browser

@@ -15,8 +15,7 @@ from accounts.services import account_create
 from contacts.services import contact_create
 from invoices.services import invoice_create
 from opportunities.services import opportunity_create
-from tests.browser.chromium import htmx_settled
-from tests.browser.test_account_contacts import sign_in
+from tests.browser.chromium import htmx_settled, sign_in
 from tests.factories import AdministratorFactory, SalesManagerFactory, SalespersonFactory
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_account_contacts import sign_in
+from tests.browser.chromium import sign_in
 from tests.factories import AccountFactory, ContactFactory, SalespersonFactory
 
 pytestmark = pytest.mark.browser

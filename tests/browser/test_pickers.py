@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from opportunities.models import Opportunity
-from tests.browser.test_account_contacts import sign_in
+from tests.browser.chromium import sign_in
 from tests.factories import AccountFactory, ContactFactory, SalespersonFactory
 
 pytestmark = pytest.mark.browser
