@@ -744,6 +744,22 @@ class Importer:
         column = self.header_of.get(column_key, "") if column_key else ""
         return RowIssue(row.number, column, message, row.cells)
 
+    def _matched_twice(self, row, column_key, existing, matched, issues) -> bool:
+        """Whether ``existing`` was matched by an earlier row of the batch (recording the failure); else note it.
+
+        Two rows of the batch with different keys (a number and a name; an email and a name) can match one
+        record: the later one is a duplicate, as it would be in a later batch.
+        """
+        if existing is None:
+            return False
+        if existing.pk in matched:
+            issues.append(
+                self._fail(row, column_key, _("Duplicate of row %(row)d in this file.") % {"row": matched[existing.pk]})
+            )
+            return True
+        matched[existing.pk] = row.number
+        return False
+
     def _fail_parsed(self, row):
         self.outcome.failed += 1
         columns = "; ".join(header for header, _message in row.errors)
@@ -864,16 +880,8 @@ class Importer:
                 )
                 continue
             existing = matches[0] if matches else None
-            if existing is not None:
-                # Two rows of the batch with different keys (a number and a name; an email and a name) can
-                # match one record: the later one is a duplicate, as it would be in a later batch.
-                if existing.pk in matched:
-                    issues.append(
-                        self._fail(row, column_key, _("Duplicate of row %(row)d in this file.")
-                                   % {"row": matched[existing.pk]})
-                    )
-                    continue
-                matched[existing.pk] = row.number
+            if self._matched_twice(row, column_key, existing, matched, issues):
+                continue
             try:
                 if existing is None:
                     if mode == ImportMode.UPDATE:
@@ -1143,16 +1151,8 @@ class Importer:
                 )
                 continue
             existing = matches[0] if matches else None
-            if existing is not None:
-                # Two rows of the batch with different keys (a number and a name; an email and a name) can
-                # match one record: the later one is a duplicate, as it would be in a later batch.
-                if existing.pk in matched:
-                    issues.append(
-                        self._fail(row, column_key, _("Duplicate of row %(row)d in this file.")
-                                   % {"row": matched[existing.pk]})
-                    )
-                    continue
-                matched[existing.pk] = row.number
+            if self._matched_twice(row, column_key, existing, matched, issues):
+                continue
             try:
                 if existing is None:
                     if mode == ImportMode.UPDATE:
