@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import product
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -24,7 +25,8 @@ from accounts.services import account_create, account_set_status, account_update
 from contacts.models import Contact, PreferredContactMethod
 from contacts.services import contact_attach_to_account, contact_create, contact_set_status
 from crm import roles
-from crm.models import RecordStatus
+from crm.exchange_rates import exchange_rate_set
+from crm.models import ExchangeRate, RecordStatus
 from invoices.models import Invoice, InvoiceStatusReason
 from invoices.services import invoice_cancel, invoice_create, invoice_mark_paid, invoice_number_for
 from opportunities.models import Opportunity, OpportunityStatusReason, SalesStage
@@ -194,6 +196,13 @@ RON_PER_UNIT = {
     "HUF": Decimal("0.0125"), "PLN": Decimal("1.17"), "CZK": Decimal("0.2"), "BGN": Decimal("2.55"),
     "MDL": Decimal("0.26"), "SEK": Decimal("0.44"), "NOK": Decimal("0.43"), "JPY": Decimal("0.03"),
     "CAD": Decimal("3.3"),
+}
+# The exchange rates the demo sets, as the National Bank of Romania published them (RON per unit, four places).
+DEMO_RATES = {
+    "EUR": Decimal("5.0900"), "USD": Decimal("4.4000"), "GBP": Decimal("5.8500"), "CHF": Decimal("5.4500"),
+    "HUF": Decimal("0.0131"), "PLN": Decimal("1.2000"), "CZK": Decimal("0.2050"), "BGN": Decimal("2.6025"),
+    "MDL": Decimal("0.2600"), "SEK": Decimal("0.4650"), "DKK": Decimal("0.6820"), "NOK": Decimal("0.4350"),
+    "JPY": Decimal("0.0290"), "CNY": Decimal("0.6100"), "CAD": Decimal("3.1800"), "AUD": Decimal("2.8700"),
 }
 
 
@@ -520,11 +529,31 @@ class LoadResult:
     totals: dict
 
 
+def demo_rates(base: str) -> dict[str, Decimal]:
+    """DEMO_RATES (RON per unit) as rates to ``base``, for every currency but ``base``."""
+    in_ron = {"RON": Decimal("1"), **DEMO_RATES}
+    return {
+        currency: (rate / in_ron[base]).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        for currency, rate in in_ron.items()
+        if currency != base
+    }
+
+
+def _ensure_rates(users):
+    # Before the records, so that their amounts are stored in base too; a rate an administrator set is kept.
+    administrator = next(users[demo.username] for demo in DEMO_USERS if demo.role == roles.SYSTEM_ADMINISTRATOR)
+    existing = set(ExchangeRate.objects.values_list("currency", flat=True))
+    for currency, rate in demo_rates(settings.CRM_BASE_CURRENCY).items():
+        if currency not in existing:
+            exchange_rate_set(currency=currency, rate=rate, actor=administrator)
+
+
 @transaction.atomic
 def load_demo(*, today: date | None = None) -> LoadResult:
     """Write the demo users and whichever demo records are missing, all through the services."""
     today = today or timezone.localdate()
     users = ensure_demo_users()
+    _ensure_rates(users)
     plan = build_plan(today=today)
     created = {"accounts": 0, "contacts": 0, "opportunities": 0, "invoices": 0}
 

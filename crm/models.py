@@ -1,6 +1,7 @@
 """Pieces shared by every CRM record: owner, status and who changed it when."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator
 from django.db import models
 from django.utils.functional import cached_property
@@ -107,5 +108,79 @@ class PostalAddress(models.Model):
         abstract = True
 
 
-from crm.exports.models import ExportJob  # noqa: E402, F401  (a model of the crm app)
-from crm.imports.models import ImportJob, ImportJobRecord, ImportRowIssue  # noqa: E402, F401  (models of the crm app)
+# The size of an exchange rate: as many places as the central banks publish, room for a forint base.
+EXCHANGE_RATE_MAX_DIGITS = 18
+EXCHANGE_RATE_DECIMAL_PLACES = 6
+
+
+class ExchangeRateField(models.DecimalField):
+    """The rate a record's amounts were converted to the base currency at (see ExchangeRate); empty when none."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("verbose_name", _("exchange rate"))
+        kwargs.setdefault("max_digits", EXCHANGE_RATE_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", EXCHANGE_RATE_DECIMAL_PLACES)
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+
+class ExchangeRate(models.Model):
+    """A currency's rate to the base currency (CRM_BASE_CURRENCY), kept by the System Administrators.
+
+    As Dynamics' Currencies, one rate per currency: ``rate`` base-currency units buy
+    one unit of ``currency`` (as the central bank publishes it: 1 EUR = 5.0900 RON),
+    so an amount in base is the amount times the rate. The base currency itself
+    needs no row: its rate is always 1. Set through crm.exchange_rates.exchange_rate_set.
+    """
+
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        choices=CURRENCY_CHOICES,
+        unique=True,
+        error_messages={"unique": _("This currency already has an exchange rate.")},
+    )
+    rate = models.DecimalField(
+        _("exchange rate"),
+        max_digits=EXCHANGE_RATE_MAX_DIGITS,
+        decimal_places=EXCHANGE_RATE_DECIMAL_PLACES,
+        help_text=_("How many units of the base currency one unit of this currency is worth."),
+    )
+    modified_at = models.DateTimeField(_("modified on"), auto_now=True)
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("modified by"),
+    )
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__gt=0),
+                name="exchange_rate_positive",
+                violation_error_message=_("An exchange rate is greater than zero."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.rate}"
+
+    def clean(self):
+        super().clean()
+        if self.rate is not None and self.rate <= 0:
+            raise ValidationError(
+                {"rate": ValidationError(_("An exchange rate is greater than zero."), code="rate_not_positive")}
+            )
+        if self.currency == settings.CRM_BASE_CURRENCY and self.rate is not None and self.rate != 1:
+            raise ValidationError(
+                {"rate": ValidationError(_("The base currency's rate is always 1."), code="base_currency_rate")}
+            )

@@ -352,6 +352,9 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # The default currency of money fields (ISO 4217).
 CRM_DEFAULT_CURRENCY = os.environ.get("CRM_DEFAULT_CURRENCY", "RON")
+# The base currency (ISO 4217): the dashboard shows every amount in it, converted at the exchange rates the
+# System Administrators keep (crm.models.ExchangeRate); opportunities and invoices also store their amounts in it.
+CRM_BASE_CURRENCY = os.environ.get("CRM_BASE_CURRENCY", "RON")
 # How many records the Recent Opportunities and Recent Invoices panels show.
 CRM_RECENT_PANEL_SIZE = 5
 # Generated invoice numbers (new invoices and the demo data alike): the prefix, then the sequence in at

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.limits import date_range_errors, money_fits, money_limit
-from crm.models import CurrencyField, MoneyField, OwnedRecord
+from crm.models import CurrencyField, ExchangeRateField, MoneyField, OwnedRecord
 
 CENT = Decimal("0.01")
 HALF_CENT = Value(Decimal("0.005"))
@@ -88,6 +88,10 @@ class Invoice(OwnedRecord):
     discount_total = MoneyField(_("discount"), default=Decimal("0.00"), editable=False)
     tax_total = MoneyField(_("tax"), default=Decimal("0.00"), editable=False)
     total_amount = MoneyField(_("total amount"), default=Decimal("0.00"), editable=False)
+    # The total amount in the base currency (CRM_BASE_CURRENCY) at ``exchange_rate``, set by the services when
+    # the lines, the currency or the state change; empty when the currency had no rate then.
+    exchange_rate = ExchangeRateField()
+    total_amount_base = MoneyField(_("total amount (base currency)"), null=True, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
 
     class Meta:

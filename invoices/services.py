@@ -5,9 +5,12 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DecimalField, F, Q, Value
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import exchange_rates
 from crm.history.models import ChangeKind
 from crm.history.services import record_change
 from crm.services import (
@@ -30,6 +33,8 @@ from invoices.models import (
 )
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate")
+# An exchange rate in SQL, the size of crm.models.ExchangeRate.rate.
+_RATE = DecimalField(max_digits=18, decimal_places=6)
 
 
 def _fill_customer(invoice: Invoice) -> None:
@@ -74,6 +79,13 @@ def _write_lines(invoice: Invoice, lines) -> None:
     invoice.subtotal, invoice.discount_total, invoice.tax_total, invoice.total_amount = totals
 
 
+def _set_base_amount(invoice: Invoice) -> None:
+    # The total amount in the base currency at today's rate (crm.exchange_rates), or none without a rate.
+    rate = exchange_rates.rate_for(invoice.currency)
+    invoice.exchange_rate = rate
+    invoice.total_amount_base = exchange_rates.to_base(invoice.total_amount, rate)
+
+
 def _require_active(invoice: Invoice) -> Invoice:
     locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if locked.state != InvoiceState.ACTIVE:
@@ -98,7 +110,18 @@ def invoice_create(*, actor, lines=(), owner=None, **fields) -> Invoice:
     if generate_number:
         invoice.invoice_number = _next_free_number(invoice)
     _write_lines(invoice, lines)
-    invoice.save(update_fields=["invoice_number", "subtotal", "discount_total", "tax_total", "total_amount"])
+    _set_base_amount(invoice)
+    invoice.save(
+        update_fields=[
+            "invoice_number",
+            "subtotal",
+            "discount_total",
+            "tax_total",
+            "total_amount",
+            "exchange_rate",
+            "total_amount_base",
+        ]
+    )
     record_change(record=invoice, actor=actor, kind=ChangeKind.CREATED)
     return invoice
 
@@ -129,11 +152,14 @@ def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
         record_reassign(record=locked, owner=fields.pop("owner"), actor=actor)
     fields.pop("owner", None)
     refuse_computed_fields(Invoice, fields)
+    money = (locked.total_amount, locked.currency)
     for name, value in fields.items():
         setattr(locked, name, value)
     _fill_customer(locked)
     if lines is not None:
         _write_lines(locked, lines)
+    if money != (locked.total_amount, locked.currency):
+        _set_base_amount(locked)
     return record_sync(invoice, record_save(locked, actor=actor))
 
 
@@ -144,6 +170,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor, paid_date=None, partial=False)
     locked.state = InvoiceState.PAID
     locked.status_reason = InvoiceStatusReason.PARTIAL if partial else InvoiceStatusReason.COMPLETE
     locked.paid_date = paid_date or timezone.localdate()
+    _set_base_amount(locked)  # paid at the day's rate, which a later rate does not change
     return record_sync(invoice, record_save(locked, actor=actor, kind=ChangeKind.PAID))
 
 
@@ -153,6 +180,7 @@ def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
     locked = _require_active(invoice)
     locked.state = InvoiceState.CANCELED
     locked.status_reason = InvoiceStatusReason.CANCELED
+    _set_base_amount(locked)  # canceled at the day's rate, which a later rate does not change
     return record_sync(invoice, record_save(locked, actor=actor, kind=ChangeKind.CANCELED))
 
 
@@ -166,3 +194,21 @@ def invoice_delete(*, invoice: Invoice, actor) -> None:
     """Delete an invoice and its lines."""
     record_delete(record=invoice, actor=actor)
 
+
+def invoice_base_amounts_recalculate(*, rates, currencies=None) -> int:
+    """Convert active (unpaid) invoices, and any stored without a rate, at ``rates``; return how many changed.
+
+    Paid and canceled invoices keep the rate of the day they were paid or
+    canceled. The amount in base is derived, so the invoices get no new version
+    or history entry.
+    """
+    changed = 0
+    for currency, rate in rates.items():
+        if currencies is not None and currency not in currencies:
+            continue
+        stale = Q(state=InvoiceState.ACTIVE) & ~Q(exchange_rate=rate) | Q(exchange_rate__isnull=True)
+        changed += Invoice._base_manager.filter(stale, currency=currency).update(
+            exchange_rate=rate,
+            total_amount_base=Round(F("total_amount") * Value(rate, output_field=_RATE), 2),
+        )
+    return changed

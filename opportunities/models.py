@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.limits import date_range_errors
-from crm.models import CurrencyField, MoneyField, OwnedRecord
+from crm.models import CurrencyField, ExchangeRateField, MoneyField, OwnedRecord
 
 
 class SalesStage(models.TextChoices):
@@ -62,6 +62,10 @@ class Opportunity(OwnedRecord):
         _("estimated revenue"), null=True, blank=True, validators=[MinValueValidator(0)]
     )
     currency = CurrencyField()
+    # The estimated revenue in the base currency (CRM_BASE_CURRENCY) at ``exchange_rate``, set by the services
+    # when the amount, the currency or the state changes; empty when the currency had no rate then.
+    exchange_rate = ExchangeRateField()
+    estimated_revenue_base = MoneyField(_("estimated revenue (base currency)"), null=True, blank=True, editable=False)
     estimated_close_date = models.DateField(_("estimated close date"), null=True, blank=True)
     probability = models.PositiveSmallIntegerField(
         _("probability"),

@@ -2,9 +2,12 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DecimalField, F, Q, Value
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import exchange_rates
 from crm.history.models import ChangeKind
 from crm.services import (
     expect_version,
@@ -17,6 +20,9 @@ from crm.services import (
 )
 from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason
 
+# An exchange rate in SQL, the size of crm.models.ExchangeRate.rate.
+_RATE = DecimalField(max_digits=18, decimal_places=6)
+
 
 def _fill_account_from_contact(opportunity: Opportunity) -> None:
     # An opportunity for a contact that has an account is also that account's.
@@ -24,11 +30,19 @@ def _fill_account_from_contact(opportunity: Opportunity) -> None:
         opportunity.account_id = opportunity.contact.account_id
 
 
+def _set_base_amount(opportunity: Opportunity) -> None:
+    # The estimated revenue in the base currency at today's rate (crm.exchange_rates), or none without a rate.
+    rate = exchange_rates.rate_for(opportunity.currency)
+    opportunity.exchange_rate = rate
+    opportunity.estimated_revenue_base = exchange_rates.to_base(opportunity.estimated_revenue, rate)
+
+
 @transaction.atomic
 def opportunity_create(*, actor, owner=None, **fields) -> Opportunity:
     """Create an open opportunity for an account and/or a contact."""
     opportunity = Opportunity(owner=owner or actor, **fields)
     _fill_account_from_contact(opportunity)
+    _set_base_amount(opportunity)
     return record_save(opportunity, actor=actor)
 
 
@@ -47,7 +61,20 @@ def opportunity_update(*, opportunity: Opportunity, actor, **fields) -> Opportun
     contact = fields.get("contact", opportunity.contact)
     if account is None and contact is not None and contact.account_id is not None:
         fields["account"] = contact.account
-    return record_apply(opportunity, actor=actor, data=fields)
+    money = _money_of(opportunity) if {"estimated_revenue", "currency"} & fields.keys() else None
+    record_apply(opportunity, actor=actor, data=fields)
+    if money is not None and money != (opportunity.estimated_revenue, opportunity.currency):
+        # The amount in base follows the new amount or currency; derived, so no new version or history entry.
+        _set_base_amount(opportunity)
+        Opportunity._base_manager.filter(pk=opportunity.pk).update(
+            exchange_rate=opportunity.exchange_rate, estimated_revenue_base=opportunity.estimated_revenue_base
+        )
+    return opportunity
+
+
+def _money_of(opportunity: Opportunity):
+    """The stored estimated revenue and currency (a form may already have set its values on the instance)."""
+    return Opportunity._base_manager.filter(pk=opportunity.pk).values_list("estimated_revenue", "currency").first()
 
 
 def _open_reasons():
@@ -76,6 +103,7 @@ def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_
     locked.probability = 100
     locked.actual_revenue = actual_revenue
     locked.actual_close_date = close_date or timezone.localdate()
+    _set_base_amount(locked)  # closed at the day's rate, which a later rate does not change
     return record_sync(opportunity, record_save(locked, actor=actor, kind=ChangeKind.WON))
 
 
@@ -90,6 +118,7 @@ def opportunity_close_as_lost(*, opportunity: Opportunity, status_reason, close_
     locked.probability = 0
     locked.actual_revenue = None
     locked.actual_close_date = close_date or timezone.localdate()
+    _set_base_amount(locked)  # closed at the day's rate, which a later rate does not change
     return record_sync(opportunity, record_save(locked, actor=actor, kind=ChangeKind.LOST))
 
 
@@ -104,6 +133,7 @@ def opportunity_reopen(*, opportunity: Opportunity, actor) -> Opportunity:
     locked.status_reason = OpportunityStatusReason.IN_PROGRESS
     locked.actual_revenue = None
     locked.actual_close_date = None
+    _set_base_amount(locked)  # open again: at today's rate
     return record_sync(opportunity, record_save(locked, actor=actor, kind=ChangeKind.REOPENED))
 
 
@@ -116,3 +146,21 @@ def opportunity_reassign(*, opportunity: Opportunity, owner, actor) -> Opportuni
 def opportunity_delete(*, opportunity: Opportunity, actor) -> None:
     """Delete an opportunity; refused while invoices refer to it."""
     record_delete(record=opportunity, actor=actor)
+
+
+def opportunity_base_amounts_recalculate(*, rates, currencies=None) -> int:
+    """Convert open opportunities, and any stored without a rate, at ``rates``; return how many changed.
+
+    Won and lost opportunities keep the rate of the day they were closed. The
+    amount in base is derived, so the records get no new version or history entry.
+    """
+    changed = 0
+    for currency, rate in rates.items():
+        if currencies is not None and currency not in currencies:
+            continue
+        stale = Q(state=OpportunityState.OPEN) & ~Q(exchange_rate=rate) | Q(exchange_rate__isnull=True)
+        changed += Opportunity._base_manager.filter(stale, currency=currency).update(
+            exchange_rate=rate,
+            estimated_revenue_base=Round(F("estimated_revenue") * Value(rate, output_field=_RATE), 2),
+        )
+    return changed

@@ -1,18 +1,25 @@
-"""The dashboard's figures: a salesperson's own, or a sales manager's team's, from the user-scoped lists."""
+"""The dashboard's figures: a salesperson's own, or a sales manager's team's, from the user-scoped lists.
+
+Every amount is shown in the base currency (CRM_BASE_CURRENCY), from the amounts
+opportunities and invoices store in base (crm.exchange_rates); the figures per
+currency are there on demand. Records whose currency had no rate when they were
+saved have no amount in base: they are left out of the base figures, and the
+dashboard names their currencies.
+"""
 
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from crm import permissions, roles
-from crm.figures import AMOUNT, ZERO, CurrencyFigures, Period, cents, currency_order, money_sum, sales_figures
+from crm.exchange_rates import base_currency
+from crm.figures import AMOUNT, ZERO, CurrencyFigures, Period, cents, currency_order, money_sum
 from invoices.models import Invoice, InvoiceState
 from invoices.selectors import invoice_list
 from opportunities.models import Opportunity, OpportunityState, SalesStage
@@ -21,6 +28,7 @@ from opportunities.selectors import opportunity_list
 MONTHS = 12
 TOP_ACCOUNTS = 10
 LIST_SIZE = 10
+RATE = DecimalField(max_digits=18, decimal_places=6)
 
 
 def sees_team(user) -> bool:
@@ -43,15 +51,22 @@ class Dashboard:
     owner: object
     period: Period
     can_see_invoices: bool
+    base_currency: str
+    # The figures in the base currency (one line), and per currency in its own (on demand).
+    base_totals: CurrencyFigures
     totals: list[CurrencyFigures]
+    # Currencies of records in this dashboard that have no amount in base: no rate when they were saved.
+    missing_rates: list[str]
     pipeline_by_stage: list[dict]
+    pipeline_by_currency: list[dict]
     months: list[datetime.date]
     won_lost_by_month: list[dict]
-    invoiced_paid_by_month: dict[str, list[dict]]
-    top_accounts: dict[str, list[dict]]
+    invoiced_paid_by_month: list[dict]
+    invoiced_paid_by_currency: list[dict]
+    top_accounts: list[dict]
     overdue_invoices: list[Invoice]
     closing_this_month: list[Opportunity]
-    closing_totals: list[dict]
+    closing_total: dict
     charts: dict = field(default_factory=dict)
 
 
@@ -73,24 +88,130 @@ def dashboard(*, user, owner=None, period=None) -> Dashboard:
     months = _last_months(period.today)
     overdue = invoices.filter(state=InvoiceState.ACTIVE, due_date__lt=period.today).order_by("due_date", "pk")
     closing = _closing_this_month(opportunities, period.today).order_by("estimated_close_date", "pk")
+    totals, base_totals, missing = _figures(opportunities, invoices if can_see_invoices else None, period)
+    pipeline_by_stage, pipeline_by_currency = _pipeline(opportunities)
+    invoiced_paid, invoiced_paid_by_currency = (
+        _invoiced_paid_by_month(invoices, months) if can_see_invoices else ([], [])
+    )
     result = Dashboard(
         owner=owner,
         period=period,
         can_see_invoices=can_see_invoices,
-        totals=sales_figures(
-            opportunities=opportunities, invoices=invoices if can_see_invoices else None, period=period
-        ),
-        pipeline_by_stage=_pipeline_by_stage(opportunities),
+        base_currency=base_currency(),
+        base_totals=base_totals,
+        totals=totals,
+        missing_rates=missing,
+        pipeline_by_stage=pipeline_by_stage,
+        pipeline_by_currency=pipeline_by_currency,
         months=months,
         won_lost_by_month=_won_lost_by_month(opportunities, months),
-        invoiced_paid_by_month=_invoiced_paid_by_month(invoices, months) if can_see_invoices else {},
+        invoiced_paid_by_month=invoiced_paid,
+        invoiced_paid_by_currency=invoiced_paid_by_currency,
         top_accounts=_top_accounts(opportunities),
         overdue_invoices=list(overdue[:LIST_SIZE]) if can_see_invoices else [],
         closing_this_month=list(closing[:LIST_SIZE]),
-        closing_totals=_closing_totals(opportunities, period.today),
+        closing_total=_closing_total(opportunities, period.today),
     )
     result.charts = _charts(result)
     return result
+
+
+def _in_base(amount, stored_base):
+    """The stored amount in base; for a record in the base currency itself, its amount even when none was stored."""
+    return Coalesce(F(stored_base), Case(When(currency=base_currency(), then=F(amount))), output_field=AMOUNT)
+
+
+def _rate():
+    """The rate a record was converted at (1 for the base currency); None when it had no rate."""
+    return Coalesce(F("exchange_rate"), Case(When(currency=base_currency(), then=Value(Decimal(1)))), output_field=RATE)
+
+
+def _unconverted():
+    return Q(exchange_rate__isnull=True) & ~Q(currency=base_currency())
+
+
+def _figures(opportunities, invoices, period):
+    """Per currency (in its own) and in base: open pipeline, won, lost, invoiced, paid, outstanding, overdue.
+
+    One query per model, grouped by currency, that sums both the amounts and
+    their stored base; the base line adds up the currencies' base sums.
+    """
+    this_year = Q(actual_close_date__gte=period.year_start, actual_close_date__lt=period.next_year_start)
+    is_open = Q(state=OpportunityState.OPEN)
+    won = Q(state=OpportunityState.WON) & this_year
+    lost = Q(state=OpportunityState.LOST) & this_year
+    revenue_base = _in_base("estimated_revenue", "estimated_revenue_base")
+    opportunity_rows = (
+        opportunities.order_by()
+        .values("currency")
+        .annotate(
+            open_count=Count("pk", filter=is_open),
+            open_amount=money_sum("estimated_revenue", is_open),
+            open_base=money_sum(revenue_base, is_open),
+            # Revenue x probability, divided by 100 in Python so SQLite's integer arithmetic cannot truncate it.
+            weighted_hundredfold=money_sum(F("estimated_revenue") * F("probability"), is_open),
+            weighted_base_hundredfold=money_sum(revenue_base * F("probability"), is_open),
+            won_count=Count("pk", filter=won),
+            won_amount=money_sum("actual_revenue", won),
+            won_base=money_sum(F("actual_revenue") * _rate(), won),
+            lost_count=Count("pk", filter=lost),
+            lost_amount=money_sum("estimated_revenue", lost),
+            lost_base=money_sum(revenue_base, lost),
+            unconverted=Count("pk", filter=_unconverted()),
+        )
+    )
+    rows = {}
+    for row in opportunity_rows:
+        rows.setdefault(row["currency"], {}).update(row)
+    if invoices is not None:
+        invoiced = Q(invoice_date__gte=period.year_start, invoice_date__lt=period.next_year_start) & ~Q(
+            state=InvoiceState.CANCELED
+        )
+        paid = Q(state=InvoiceState.PAID, paid_date__gte=period.year_start, paid_date__lt=period.next_year_start)
+        outstanding = Q(state=InvoiceState.ACTIVE)
+        overdue = outstanding & Q(due_date__lt=period.today)
+        total_base = _in_base("total_amount", "total_amount_base")
+        invoice_rows = (
+            invoices.order_by()
+            .values("currency")
+            .annotate(
+                invoiced_count=Count("pk", filter=invoiced),
+                invoiced_amount=money_sum("total_amount", invoiced),
+                invoiced_base=money_sum(total_base, invoiced),
+                paid_count=Count("pk", filter=paid),
+                paid_amount=money_sum("total_amount", paid),
+                paid_base=money_sum(total_base, paid),
+                outstanding_count=Count("pk", filter=outstanding),
+                outstanding_amount=money_sum("total_amount", outstanding),
+                outstanding_base=money_sum(total_base, outstanding),
+                overdue_count=Count("pk", filter=overdue),
+                overdue_amount=money_sum("total_amount", overdue),
+                overdue_base=money_sum(total_base, overdue),
+                invoice_unconverted=Count("pk", filter=_unconverted()),
+            )
+        )
+        for row in invoice_rows:
+            rows.setdefault(row["currency"], {}).update(row)
+    names = ("open", "weighted", "won", "lost", "invoiced", "paid", "outstanding", "overdue")
+    base = CurrencyFigures(currency=base_currency())
+    lines, missing = [], []
+    for currency in sorted(rows, key=currency_order):
+        row = rows[currency]
+        row["weighted_amount"] = row.pop("weighted_hundredfold", ZERO) / 100
+        row["weighted_base"] = row.pop("weighted_base_hundredfold", ZERO) / 100
+        line = CurrencyFigures(currency=currency)
+        for name in names:
+            setattr(line, f"{name}_amount", cents(row.get(f"{name}_amount")))
+            setattr(base, f"{name}_amount", getattr(base, f"{name}_amount") + cents(row.get(f"{name}_base")))
+            if name != "weighted":
+                count = row.get(f"{name}_count", 0)
+                setattr(line, f"{name}_count", count)
+                setattr(base, f"{name}_count", getattr(base, f"{name}_count") + count)
+        if row.get("unconverted") or row.get("invoice_unconverted"):
+            missing.append(currency)
+        if any(getattr(line, f"{name}_count") for name in names if name != "weighted"):
+            lines.append(line)
+    return lines, base, missing
 
 
 def _last_months(today):
@@ -107,7 +228,9 @@ def _month_after(day):
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
-def _pipeline_by_stage(opportunities):
+def _pipeline(opportunities):
+    """The open pipeline by sales stage in base, and by stage and currency in each currency's own."""
+    revenue_base = _in_base("estimated_revenue", "estimated_revenue_base")
     rows = (
         opportunities.filter(state=OpportunityState.OPEN)
         .order_by()
@@ -116,21 +239,34 @@ def _pipeline_by_stage(opportunities):
             count=Count("pk"),
             amount=money_sum("estimated_revenue", Q()),
             weighted_hundredfold=money_sum(F("estimated_revenue") * F("probability"), Q()),
+            base=money_sum(revenue_base, Q()),
+            weighted_base_hundredfold=money_sum(revenue_base * F("probability"), Q()),
         )
     )
     stage_order = {stage: index for index, stage in enumerate(SalesStage.values)}
-    result = [
-        {
-            "stage": row["sales_stage"],
-            "stage_label": SalesStage(row["sales_stage"]).label,
-            "currency": row["currency"],
-            "count": row["count"],
-            "amount": cents(row["amount"]),
-            "weighted": cents(row["weighted_hundredfold"] / 100),
-        }
-        for row in rows
-    ]
-    return sorted(result, key=lambda row: (currency_order(row["currency"]), stage_order[row["stage"]]))
+    by_currency = []
+    by_stage = {}
+    for row in rows:
+        stage = row["sales_stage"]
+        by_currency.append(
+            {
+                "stage": stage,
+                "stage_label": SalesStage(stage).label,
+                "currency": row["currency"],
+                "count": row["count"],
+                "amount": cents(row["amount"]),
+                "weighted": cents(row["weighted_hundredfold"] / 100),
+            }
+        )
+        entry = by_stage.setdefault(
+            stage,
+            {"stage": stage, "stage_label": SalesStage(stage).label, "count": 0, "amount": ZERO, "weighted": ZERO},
+        )
+        entry["count"] += row["count"]
+        entry["amount"] += cents(row["base"])
+        entry["weighted"] += cents(row["weighted_base_hundredfold"] / 100)
+    by_currency.sort(key=lambda row: (currency_order(row["currency"]), stage_order[row["stage"]]))
+    return sorted(by_stage.values(), key=lambda row: stage_order[row["stage"]]), by_currency
 
 
 def _by_month(months):
@@ -138,6 +274,7 @@ def _by_month(months):
 
 
 def _won_lost_by_month(opportunities, months):
+    """Each month's won and lost opportunities (by close date), and the won ones' actual revenue in base."""
     rows = (
         opportunities.filter(
             state__in=[OpportunityState.WON, OpportunityState.LOST],
@@ -146,83 +283,77 @@ def _won_lost_by_month(opportunities, months):
         )
         .order_by()
         .annotate(month=TruncMonth("actual_close_date"))
-        .values("month", "state", "currency")
-        .annotate(count=Count("pk"), won_amount=Sum("actual_revenue", output_field=AMOUNT))
+        .values("month", "state")
+        .annotate(count=Count("pk"), won_amount=Sum(F("actual_revenue") * _rate(), output_field=AMOUNT))
     )
     table = _by_month(months)
     for entry in table.values():
-        entry.update(won=0, lost=0, won_amounts={})
+        entry.update(won=0, lost=0, won_amount=ZERO)
     for row in rows:
         entry = table[_as_date(row["month"])]
         if row["state"] == OpportunityState.WON:
             entry["won"] += row["count"]
-            amounts = entry["won_amounts"]
-            amounts[row["currency"]] = amounts.get(row["currency"], ZERO) + cents(row["won_amount"])
+            entry["won_amount"] += cents(row["won_amount"])
         else:
             entry["lost"] += row["count"]
-    for entry in table.values():
-        entry["won_amounts"] = sorted(entry["won_amounts"].items(), key=lambda item: currency_order(item[0]))
     return list(table.values())
 
 
 def _invoiced_paid_by_month(invoices, months):
-    """Per currency, each month's invoiced amount (by invoice date, not canceled) and paid amount (by paid date)."""
+    """Each month's amount invoiced (by invoice date, not canceled) and paid (by paid date) in base; and per currency.
+
+    The second list gives each currency's invoiced and paid amounts over the MONTHS months, in its own.
+    """
     start, end = months[0], _month_after(months[-1])
+    total_base = _in_base("total_amount", "total_amount_base")
     invoiced = (
         invoices.filter(invoice_date__gte=start, invoice_date__lt=end)
         .exclude(state=InvoiceState.CANCELED)
         .order_by()
         .annotate(month=TruncMonth("invoice_date"))
         .values("month", "currency")
-        .annotate(amount=Sum("total_amount", output_field=AMOUNT))
+        .annotate(amount=Sum("total_amount", output_field=AMOUNT), base=Sum(total_base, output_field=AMOUNT))
     )
     paid = (
         invoices.filter(state=InvoiceState.PAID, paid_date__gte=start, paid_date__lt=end)
         .order_by()
         .annotate(month=TruncMonth("paid_date"))
         .values("month", "currency")
-        .annotate(amount=Sum("total_amount", output_field=AMOUNT))
+        .annotate(amount=Sum("total_amount", output_field=AMOUNT), base=Sum(total_base, output_field=AMOUNT))
     )
+    table = _by_month(months)
+    for entry in table.values():
+        entry.update(invoiced=ZERO, paid=ZERO)
     by_currency = {}
     for key, rows in (("invoiced", invoiced), ("paid", paid)):
         for row in rows:
-            if row["currency"] not in by_currency:
-                table = _by_month(months)
-                for entry in table.values():
-                    entry.update(invoiced=ZERO, paid=ZERO)
-                by_currency[row["currency"]] = table
-            by_currency[row["currency"]][_as_date(row["month"])][key] = cents(row["amount"])
-    return {
-        currency: list(by_currency[currency].values()) for currency in sorted(by_currency, key=currency_order)
-    }
+            table[_as_date(row["month"])][key] += cents(row["base"])
+            currency = by_currency.setdefault(
+                row["currency"], {"currency": row["currency"], "invoiced": ZERO, "paid": ZERO}
+            )
+            currency[key] += cents(row["amount"])
+    return list(table.values()), [by_currency[code] for code in sorted(by_currency, key=currency_order)]
 
 
 def _top_accounts(opportunities):
-    """Per currency, the TOP_ACCOUNTS accounts with the most open pipeline."""
+    """The TOP_ACCOUNTS accounts with the most open pipeline in base."""
     rows = (
         opportunities.filter(state=OpportunityState.OPEN, account__isnull=False)
         .order_by()
-        .values("account_id", "account__name", "currency")
-        .annotate(count=Count("pk"), amount=money_sum("estimated_revenue", Q()))
-        .annotate(
-            rank=Window(
-                RowNumber(), partition_by=[F("currency")], order_by=[F("amount").desc(), F("account__name").asc()]
-            )
-        )
-        .filter(rank__lte=TOP_ACCOUNTS)
-        .order_by("currency", "rank")
+        .values("account_id", "account__name")
+        .annotate(count=Count("pk"), amount=Sum(_in_base("estimated_revenue", "estimated_revenue_base")))
+        .filter(amount__isnull=False)
+        .order_by(F("amount").desc(), "account__name")[:TOP_ACCOUNTS]
     )
-    result = {}
-    for row in rows:
-        result.setdefault(row["currency"], []).append(
-            {
-                "account_id": row["account_id"],
-                "name": row["account__name"],
-                "count": row["count"],
-                "amount": cents(row["amount"]),
-            }
-        )
-    return {currency: result[currency] for currency in sorted(result, key=currency_order)}
+    return [
+        {
+            "account_id": row["account_id"],
+            "name": row["account__name"],
+            "count": row["count"],
+            "amount": cents(row["amount"]),
+        }
+        for row in rows
+    ]
 
 
 def _closing_this_month(opportunities, today):
@@ -232,17 +363,12 @@ def _closing_this_month(opportunities, today):
     )
 
 
-def _closing_totals(opportunities, today):
-    rows = (
-        _closing_this_month(opportunities, today)
-        .order_by()
-        .values("currency")
-        .annotate(count=Count("pk"), amount=money_sum("estimated_revenue", Q()))
+def _closing_total(opportunities, today):
+    """How many opportunities close this month, and their estimated revenue in base."""
+    total = _closing_this_month(opportunities, today).aggregate(
+        count=Count("pk"), amount=money_sum(_in_base("estimated_revenue", "estimated_revenue_base"), Q())
     )
-    return sorted(
-        ({"currency": row["currency"], "count": row["count"], "amount": cents(row["amount"])} for row in rows),
-        key=lambda row: currency_order(row["currency"]),
-    )
+    return {"count": total["count"], "amount": cents(total["amount"])}
 
 
 def _as_date(value):
@@ -250,35 +376,27 @@ def _as_date(value):
 
 
 def _number(value):
-    """A number for the chart to draw; the tables beside the charts show the exact amounts."""
+    """A number for the chart to draw; the tables behind "Show the numbers" give the exact amounts."""
     return float(value) if isinstance(value, Decimal) else value
 
 
 def _charts(board):
-    """The data the charts draw, rendered into the page with json_script."""
-    stages = [{"stage": stage, "label": str(label)} for stage, label in SalesStage.choices]
-    currencies = sorted({row["currency"] for row in board.pipeline_by_stage}, key=currency_order)
+    """The data the charts draw, rendered into the page with json_script: one chart each, in base."""
+    base = board.base_currency
+    by_stage = {row["stage"]: row for row in board.pipeline_by_stage}
+    stages = SalesStage.choices
     pipeline = {
         "type": "bar",
-        "labels": [stage["label"] for stage in stages],
+        "labels": [str(label) for _stage, label in stages],
         "datasets": [
             {
-                "label": currency,
-                "data": [
-                    _number(
-                        next(
-                            (
-                                row["amount"]
-                                for row in board.pipeline_by_stage
-                                if row["currency"] == currency and row["stage"] == stage["stage"]
-                            ),
-                            ZERO,
-                        )
-                    )
-                    for stage in stages
-                ],
-            }
-            for currency in currencies
+                "label": _("Estimated revenue (%(currency)s)") % {"currency": base},
+                "data": [_number(by_stage.get(stage, {}).get("amount", ZERO)) for stage, _label in stages],
+            },
+            {
+                "label": _("Weighted pipeline (%(currency)s)") % {"currency": base},
+                "data": [_number(by_stage.get(stage, {}).get("weighted", ZERO)) for stage, _label in stages],
+            },
         ],
     }
     won_lost = {
@@ -289,23 +407,19 @@ def _charts(board):
             {"label": _("Lost"), "data": [entry["lost"] for entry in board.won_lost_by_month]},
         ],
     }
-    invoiced_paid = [
-        {
-            "currency": currency,
-            "id": f"chart-invoiced-paid-{currency}",
-            "entries": entries,
-            "spec": {
-                "type": "bar",
-                "labels": [entry["label"] for entry in entries],
-                "datasets": [
-                    {"label": _("Invoiced"), "data": [_number(entry["invoiced"]) for entry in entries]},
-                    {"label": _("Paid"), "data": [_number(entry["paid"]) for entry in entries]},
-                ],
+    entries = board.invoiced_paid_by_month
+    invoiced_paid = {
+        "type": "bar",
+        "labels": [entry["label"] for entry in entries],
+        "datasets": [
+            {
+                "label": _("Invoiced (%(currency)s)") % {"currency": base},
+                "data": [_number(entry["invoiced"]) for entry in entries],
             },
-        }
-        # The default currency's chart first: the page shows it, and the others on demand.
-        for currency, entries in sorted(
-            board.invoiced_paid_by_month.items(), key=lambda item: item[0] != settings.CRM_DEFAULT_CURRENCY
-        )
-    ]
+            {
+                "label": _("Paid (%(currency)s)") % {"currency": base},
+                "data": [_number(entry["paid"]) for entry in entries],
+            },
+        ],
+    }
     return {"pipeline": pipeline, "won_lost": won_lost, "invoiced_paid": invoiced_paid}

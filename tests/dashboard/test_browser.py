@@ -9,6 +9,7 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.services import account_create
+from crm.models import ExchangeRate
 from opportunities.services import opportunity_create
 from tests.browser.chromium import htmx_settled
 from tests.dashboard.book import make_team_book
@@ -69,46 +70,49 @@ def test_manager_sees_the_dashboard_charts_and_their_numbers(dashboard_page, liv
     ana = SalespersonFactory(username="ana.salesperson")
     dan = SalespersonFactory(username="dan.salesperson")
     manager = SalesManagerFactory(username="maria.manager")
+    ExchangeRate.objects.create(currency="EUR", rate=Decimal("5"))
     make_team_book(ana, dan, today=timezone.localdate())
 
     sign_in(page, live_server, manager, "/dashboard/")
     assert page.locator("h1").inner_text() == "Dashboard"
-    for chart_id in ("chart-pipeline", "chart-won-lost", "chart-invoiced-paid-RON"):
+    for chart_id in ("chart-pipeline", "chart-won-lost", "chart-invoiced-paid"):
         canvas = page.locator(f'canvas[data-chart="{chart_id}"]')
         assert canvas.count() == 1
         # Chart.js drew into the canvas.
-        page.wait_for_function(f'() => Chart.getChart(document.querySelector(\'canvas[data-chart="{chart_id}"]\'))')
+        page.wait_for_function(f"() => Chart.getChart(document.querySelector('canvas[data-chart=\"{chart_id}\"]'))")
         assert canvas.bounding_box()["height"] > 50
 
     drawn = page.evaluate(
         """() => Chart.getChart(document.querySelector('canvas[data-chart="chart-pipeline"]')).data.datasets
         .map(d => ({label: d.label, data: d.data}))"""
     )
-    assert drawn == [{"label": "RON", "data": [8000, 2000, 0, 0]}, {"label": "EUR", "data": [0, 0, 500, 0]}]
-    # Each chart's numbers are behind "Show the numbers".
-    assert not page.locator("#pipeline table").is_visible()
-    page.locator("#pipeline summary").click()
+    # One chart in the base currency: 500 EUR at 5 RON is 2,500 RON.
+    assert drawn == [
+        {"label": "Estimated revenue (RON)", "data": [8000, 2000, 2500, 0]},
+        {"label": "Weighted pipeline (RON)", "data": [2200, 1000, 500, 0]},
+    ]
+    # Each chart's numbers are behind "Show the numbers", the amounts per currency behind "Per currency".
+    numbers = page.locator("#pipeline details.chart-numbers")
+    assert not numbers.locator("table").is_visible()
+    numbers.locator("summary").click()
     table = {
-        (row.get_attribute("data-stage"), row.get_attribute("data-currency")): number(
-            row.locator('[data-figure="amount"]').inner_text()
-        )
-        for row in page.locator("#pipeline tr[data-stage]").all()
+        row.get_attribute("data-stage"): number(row.locator('[data-figure="amount"]').inner_text())
+        for row in numbers.locator("tr[data-stage]").all()
     }
-    assert table == {
-        ("qualify", "RON"): Decimal("8000.00"),
-        ("develop", "RON"): Decimal("2000.00"),
-        ("propose", "EUR"): Decimal("500.00"),
-    }
+    assert table == {"qualify": Decimal("8000.00"), "develop": Decimal("2000.00"), "propose": Decimal("2500.00")}
     stages = ["qualify", "develop", "propose", "close"]
-    for dataset in drawn:
-        for stage, value in zip(stages, dataset["data"], strict=True):
-            assert Decimal(value) == table.get((stage, dataset["label"]), Decimal("0"))
+    for stage, value in zip(stages, drawn[0]["data"], strict=True):
+        assert Decimal(value) == table.get(stage, Decimal("0"))
+    per_currency = page.locator("#pipeline details.more-currencies")
+    assert not per_currency.locator("table").is_visible()
+    per_currency.locator("summary").click()
+    assert per_currency.locator('tr[data-currency="EUR"] [data-figure="amount"]').inner_text() == "500.00"
 
     won_lost = page.evaluate(
         """() => Chart.getChart(document.querySelector('canvas[data-chart="chart-won-lost"]')).data.datasets
         .map(d => d.data)"""
     )
-    page.locator("#won-lost summary").click()
+    page.locator("#won-lost details.chart-numbers summary").click()
     rows = page.locator("#won-lost tbody tr").all()
     assert [int(row.locator('[data-figure="won"]').inner_text()) for row in rows] == won_lost[0]
     assert [int(row.locator('[data-figure="lost"]').inner_text()) for row in rows] == won_lost[1]
@@ -119,7 +123,7 @@ def test_manager_sees_the_dashboard_charts_and_their_numbers(dashboard_page, liv
     page.click("form.filters button[type=submit]")
     page.wait_for_url(f"**owner={dan.pk}")
     page.wait_for_function("() => Chart.getChart(document.querySelector('canvas[data-chart=\"chart-pipeline\"]'))")
-    assert page.locator("#pipeline tr[data-stage]").count() == 1
+    assert page.locator("#pipeline details.chart-numbers tr[data-stage]").count() == 1
     assert "Gama SRL" in page.locator("#top-accounts").inner_text()
     assert "Beta SA" not in page.locator("#top-accounts").inner_text()
 

@@ -33,6 +33,9 @@ from django.db import connection, transaction
 from accounts.models import Account, Industry, RelationshipType
 from contacts.models import Contact, PreferredContactMethod
 from crm import roles
+from crm.demo import demo_rates
+from crm.exchange_rates import base_currency, current_rates, to_base
+from crm.models import ExchangeRate
 from invoices.models import Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason, compute_line
 from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason, SalesStage
 
@@ -122,12 +125,14 @@ CONTACT_COLUMNS = [
 OPPORTUNITY_COLUMNS = [
     "id", "topic", "account_id", "contact_id", "estimated_revenue", "currency", "estimated_close_date",
     "probability", "sales_stage", "state", "status_reason", "actual_revenue", "actual_close_date", "description",
+    "exchange_rate", "estimated_revenue_base",
     "owner_id", "created_at", "created_by_id", "modified_at", "modified_by_id",
 ]
 INVOICE_COLUMNS = [
     "id", "invoice_number", "name", "account_id", "contact_id", "opportunity_id", "state", "status_reason",
     "invoice_date", "due_date", "paid_date", "currency", "subtotal", "discount_total", "tax_total", "total_amount",
-    "description", "owner_id", "created_at", "created_by_id", "modified_at", "modified_by_id",
+    "exchange_rate", "total_amount_base", "description",
+    "owner_id", "created_at", "created_by_id", "modified_at", "modified_by_id",
 ]
 LINE_COLUMNS = [
     "id", "invoice_id", "position", "description", "quantity", "unit_price", "discount", "tax_rate",
@@ -157,9 +162,11 @@ class Batch:
 class Generator:
     """Generates valid rows with ids taken from reserved blocks."""
 
-    def __init__(self, *, owners, first_ids, seed):
+    def __init__(self, *, owners, first_ids, seed, rates):
         self.random = random.Random(seed)
         self.owners = owners
+        # Each currency's rate to the base currency: the amounts are stored in base too, as the services do.
+        self.rates = rates
         self.next_id = dict(first_ids)
         today = date.today()
         now = datetime.now(UTC)
@@ -260,14 +267,16 @@ class Generator:
         opportunity_id = self.take_id(Opportunity)
         state, reason = pick(OPPORTUNITY_OUTCOMES)
         estimated = Decimal(self.random.randrange(1000, 2_000_000))
+        currency = pick(CURRENCIES)
+        rate = self.rates[currency]
         closed = state != "open"
         probability = 100 if state == "won" else (0 if closed else pick([10, 25, 50, 75]))
         batch.rows[Opportunity].append((
-            opportunity_id, f"{pick(TOPICS)} {opportunity_id}", account_id, contact_id, estimated, pick(CURRENCIES),
+            opportunity_id, f"{pick(TOPICS)} {opportunity_id}", account_id, contact_id, estimated, currency,
             pick(self.future_dates), probability,
             "close" if closed else pick(OPEN_STAGES), state, reason,
             estimated if state == "won" else None, pick(self.past_dates).isoformat() if closed else None,
-            "", *self.audit(),
+            "", rate, to_base(estimated, rate), *self.audit(),
         ))
         return opportunity_id
 
@@ -279,11 +288,13 @@ class Generator:
         invoice_date = pick(self.past_dates)
         due_date = invoice_date + timedelta(days=pick([15, 30, 45, 60]))
         paid_date = (invoice_date + timedelta(days=self.random.randrange(0, 40))).isoformat()
+        currency = pick(CURRENCIES)
+        rate = self.rates[currency]
         batch.rows[Invoice].append((
             invoice_id, f"INV-{invoice_id:07d}", f"Factura {pick(LINE_ITEMS).lower()}", account_id, contact_id,
             opportunity_id, state, reason, invoice_date.isoformat(), due_date.isoformat(),
-            paid_date if state == "paid" else None, pick(CURRENCIES),
-            subtotal, discount_total, tax_total, total, "", *self.audit(),
+            paid_date if state == "paid" else None, currency,
+            subtotal, discount_total, tax_total, total, rate, to_base(total, rate), "", *self.audit(),
         ))
         for position, description, quantity, unit_price, discount, tax_rate, base, tax, line_total in lines:
             batch.rows[InvoiceLine].append((
@@ -338,7 +349,7 @@ class Command(BaseCommand):
         owners = self.owner_ids()
         plan = self.plan(accounts, large, options["large_contacts"], options["large_deals"])
         first_ids = self.reserve_ids(plan)
-        generator = Generator(owners=owners, first_ids=first_ids, seed=options["seed"])
+        generator = Generator(owners=owners, first_ids=first_ids, seed=options["seed"], rates=self.ensure_rates())
 
         started = time.monotonic()
         deferred = []
@@ -368,6 +379,13 @@ class Command(BaseCommand):
         counts = {model._meta.verbose_name_plural: generator.next_id[model] - first_ids[model] for model, _ in TABLES}
         summary = ", ".join(f"{count:,} {name}" for name, count in counts.items())
         self.stdout.write(f"Added {summary} in {elapsed:.1f} s.")
+
+    def ensure_rates(self):
+        """Give every currency the generated records use a plausible rate (the demo's), keeping any already set."""
+        missing = set(CURRENCIES) - {base_currency()} - set(ExchangeRate.objects.values_list("currency", flat=True))
+        rates = demo_rates(base_currency())
+        ExchangeRate.objects.bulk_create([ExchangeRate(currency=code, rate=rates[code]) for code in sorted(missing)])
+        return current_rates()
 
     def load(self, generator, accounts, large, options, started):
         done = 0
