@@ -11,6 +11,25 @@ from crm.record_forms import RecordVersionFormMixin
 class AccountForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """Create or edit an account. The primary contact is chosen only among this account's contacts."""
 
+    sections = (
+        (
+            _("Account information"),
+            (
+                "name",
+                "account_number",
+                "relationship_type",
+                "industry",
+                "parent_account",
+                "primary_contact",
+                "main_phone",
+                "email",
+                "website",
+            ),
+        ),
+        (_("Address"), ("street", "city", "county", "postal_code", "country")),
+        (_("Details"), ("annual_revenue", "currency", "number_of_employees", "description")),
+    )
+
     class Meta:
         model = Account
         fields = [
@@ -70,9 +89,7 @@ class AccountForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
         number = self.cleaned_data["account_number"].strip()
         taken = Account.objects.with_number_keys([account_number_key(number)]).exclude(pk=self.instance.pk)
         if number and taken.exists():
-            raise ValidationError(
-                _("An account with this account number already exists."), code="account_number_taken"
-            )
+            raise ValidationError(_("An account with this account number already exists."), code="account_number_taken")
         return number
 
 

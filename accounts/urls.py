@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.AccountListView.as_view(), name="list"),
     path("new/", views.AccountCreateView.as_view(), name="create"),
     path("<int:pk>/", views.AccountDetailView.as_view(), name="detail"),
+    path("<int:pk>/details/", views.AccountDetailView.as_view(tab="details"), name="details"),
+    path("<int:pk>/related/", views.AccountDetailView.as_view(tab="related"), name="related"),
     path("<int:pk>/edit/", views.AccountUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.AccountDeleteView.as_view(), name="delete"),
     path("<int:pk>/status/", views.AccountSetStatusView.as_view(), name="set_status"),

@@ -2,29 +2,35 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import CreateView, TemplateView, UpdateView
+from django.views.generic import CreateView, UpdateView
 
 from accounts import selectors, services
 from accounts.filters import AccountFilter
 from accounts.forms import AccountForm, AddExistingContactForm
+from accounts.lists import ACCOUNTS
 from accounts.models import Account
 from accounts.tables import AccountTable
 from contacts.models import Contact
 from contacts.selectors import contact_list
 from contacts.services import contact_attach_to_account, contact_detach_from_account
+from contacts.tables import ContactTable
 from crm import permissions
 from crm.params import query_text, record_number
 from crm.record_forms import changed_form_data
+from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, panel_switches
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
     RecordSetStatusView,
     add_service_error,
+    after_save,
     confirm_page,
     error_text,
     expect_posted_version,
@@ -32,9 +38,15 @@ from crm.record_views import (
 )
 from crm.views import RecordListView
 from invoices.models import Invoice
+from invoices.selectors import invoice_list
+from invoices.tables import InvoiceTable
 from opportunities.models import Opportunity
+from opportunities.selectors import opportunity_list
+from opportunities.tables import OpportunityTable
 
 CONTACTS_PANEL = "accounts/panels/contacts.html"
+CUSTOMER_PANEL = "includes/panels/customer_panel.html"
+LOOKUP_RESULTS = "accounts/includes/contact_lookup.html#results"
 
 
 class AccountListView(RecordListView):
@@ -43,8 +55,8 @@ class AccountListView(RecordListView):
     selector = selectors.account_list
     template_name = "accounts/account_list.html"
     title = gettext_lazy("Accounts")
-    count_text = ngettext_lazy("%(number)s account", "%(number)s accounts", "count")
-
+    list_key = "accounts"
+    count_text = ACCOUNTS.count_text
 
 
 class AccountFormMixin:
@@ -67,7 +79,7 @@ class AccountCreateView(AccountFormMixin, CreateView):
             add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The account %(name)s was created.") % {"name": self.object.name})
-        return redirect(self.object)
+        return after_save(self.request, self.object, self.object.get_absolute_url())
 
 
 class AccountUpdateView(AccountFormMixin, UpdateView):
@@ -85,7 +97,7 @@ class AccountUpdateView(AccountFormMixin, UpdateView):
             add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The account %(name)s was saved.") % {"name": self.object.name})
-        return redirect(self.object)
+        return after_save(self.request, self.object, self.object.get_absolute_url())
 
 
 def _contacts_panel_context(request, account, page):
@@ -98,30 +110,99 @@ def _contacts_panel_context(request, account, page):
     }
 
 
-class AccountDetailView(TemplateView):
-    """The account's Summary tab; an htmx request for another page of contacts gets the Contacts panel only."""
+class AccountDetailView(RecordPageView):
+    """The account's record page: Summary (three columns and the customer panel), Details and Related tabs.
+
+    An htmx request for another page of contacts gets the Contacts panel only; one for a panel switch gets
+    the customer panel only.
+    """
 
     template_name = "accounts/account_detail.html"
+    selector = selectors.account_get
+    url_namespace = "accounts"
+    record_name = "account"
+    detail_sections = (
+        (
+            gettext_lazy("Account information"),
+            [
+                "name",
+                "account_number",
+                "relationship_type",
+                "industry",
+                "parent_account",
+                "primary_contact",
+                "main_phone",
+                "email",
+                "website",
+            ],
+        ),
+        (gettext_lazy("Address"), ["street", "city", "county", "postal_code", "country"]),
+        (gettext_lazy("Details"), ["annual_revenue", "number_of_employees", "description", "status", *RECORD_HISTORY_FIELDS]),
+    )
 
     def get(self, request, *args, **kwargs):
-        account = selectors.account_get(user=request.user, pk=kwargs["pk"])
-        page = request.GET.get("contacts_page", 1)
-        if request.htmx and request.htmx.target == "contacts-panel":
+        if self.tab == "summary" and request.htmx and request.htmx.target == "contacts-panel":
+            account = self.get_record()
+            page = request.GET.get("contacts_page", 1)
             return render(request, CONTACTS_PANEL, _contacts_panel_context(request, account, page))
-        user = request.user
-        context = {
-            "account": account,
-            **selectors.account_summary(user=user, account=account, contacts_page=page),
+        response = super().get(request, *args, **kwargs)
+        if self.tab == "summary" and request.htmx and request.htmx.target == "customer-panel":
+            response.template_name = CUSTOMER_PANEL
+        return response
+
+    def command_context(self, account):
+        user = self.request.user
+        return {
+            "can_add": permissions.can_add(user, Account),
             "can_change": permissions.can_change(user, account),
             "can_delete": permissions.can_delete(user, account),
             "can_reassign": permissions.can_reassign(user, account),
+        }
+
+    def summary_context(self, account):
+        user = self.request.user
+        summary = selectors.account_summary(
+            user=user, account=account, contacts_page=self.request.GET.get("contacts_page", 1)
+        )
+        contacts, opportunities, invoices = summary["contacts"], summary["opportunities"], summary["invoices"]
+        switches, panel = panel_switches(
+            [
+                ("contacts", _("Contacts"), contacts.paginator.count if contacts is not None else None),
+                ("opportunities", _("Recent Opportunities"), opportunities["count"] if opportunities else None),
+                ("invoices", _("Recent Invoices"), invoices["count"] if invoices else None),
+            ],
+            self.request.GET.get("panel"),
+        )
+        return {
+            **summary,
+            "panel_switches": switches,
+            "panel": panel,
             "can_add_contact": permissions.can_add(user, Contact),
             "can_add_opportunity": permissions.can_add(user, Opportunity),
             "can_add_invoice": permissions.can_add(user, Invoice),
             "filter_name": "account",
-            "record": account,
         }
-        return self.render_to_response(context)
+
+    def related_lists(self, account):
+        user = self.request.user
+        lists = []
+        if permissions.can_view(user, Contact):
+            lists.append(("contacts", _("Contacts"), ContactTable, contact_list(user=user).filter(account=account)))
+        if permissions.can_view(user, Opportunity):
+            lists.append(
+                (
+                    "opportunities",
+                    _("Opportunities"),
+                    OpportunityTable,
+                    opportunity_list(user=user).filter(account=account),
+                )
+            )
+        if permissions.can_view(user, Invoice):
+            lists.append(("invoices", _("Invoices"), InvoiceTable, invoice_list(user=user).filter(account=account)))
+        return lists
+
+    def timeline_url(self, account):
+        return reverse("accounts:timeline", args=[account.pk])
 
 
 class AccountContactAddView(View):
@@ -146,14 +227,24 @@ class AccountContactAddView(View):
         for word in query.split():
             words &= Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
         found = contact_list(user=self.request.user).filter(words).exclude(account=self.account)
-        return list(found.order_by("last_name", "first_name", "pk")[: self.max_results])
+        # Contacts without an account (the ones that can be added) first.
+        on_an_account = ExpressionWrapper(Q(account__isnull=False), output_field=BooleanField())
+        found = found.select_related("account").order_by(on_an_account, "last_name", "first_name", "pk")
+        return list(found[: self.max_results])
 
-    def render_page(self, form, status=200):
+    def render_page(self, form, status=200, other_account=None):
         query = query_text(self.request.GET, "q") or query_text(self.request.POST, "q")
-        context = {"account": self.account, "form": form, "q": query, "results": self.search(query)}
+        context = {
+            "account": self.account,
+            "form": form,
+            "q": query,
+            "results": self.search(query),
+            "other_account": other_account,
+        }
         template = self.template_name
-        if self.request.htmx and self.request.method == "GET":
-            template = f"{self.template_name}#results"
+        if self.request.htmx:
+            # htmx swaps only successful answers: a refusal is shown in the dialog with a 200.
+            template, status = LOOKUP_RESULTS, 200
         return render(self.request, template, context, status=status)
 
     def get(self, request, pk):
@@ -168,12 +259,19 @@ class AccountContactAddView(View):
             contact_attach_to_account(contact=contact, account=self.account, actor=request.user)
         except ValidationError as error:
             add_service_error(form, error)
-            return self.render_page(form, status=400)
+            # The account the contact is on now (perhaps set a moment ago by someone else), to link to it.
+            other = Contact.objects.filter(pk=contact.pk).values_list("account", flat=True).first()
+            other_account = selectors.account_list(user=request.user).filter(pk=other).first() if other else None
+            return self.render_page(form, status=400, other_account=other_account)
         messages.success(
             request,
             _("%(contact)s was added to the account %(account)s.")
             % {"contact": contact.full_name, "account": self.account.name},
         )
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = self.account.get_absolute_url()
+            return response
         return redirect(self.account)
 
 

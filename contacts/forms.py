@@ -9,6 +9,24 @@ from crm.record_forms import RecordVersionFormMixin
 class ContactForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """Create or edit a contact. Moving it from one account to another is refused by the service."""
 
+    sections = (
+        (
+            _("Contact information"),
+            (
+                "first_name",
+                "last_name",
+                "job_title",
+                "account",
+                "email",
+                "business_phone",
+                "mobile_phone",
+                "preferred_contact_method",
+            ),
+        ),
+        (_("Address"), ("street", "city", "county", "postal_code", "country")),
+        (_("Details"), ("description",)),
+    )
+
     class Meta:
         model = Contact
         fields = [

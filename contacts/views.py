@@ -2,30 +2,37 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
-from django.views.generic import CreateView, TemplateView, UpdateView
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, UpdateView
 
 from contacts import selectors, services
 from contacts.filters import ContactFilter
 from contacts.forms import ContactForm
+from contacts.lists import CONTACTS
 from contacts.models import Contact
 from contacts.tables import ContactTable
 from crm import permissions
 from crm.params import query_number
 from crm.record_forms import changed_form_data
+from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, panel_switches
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
     RecordSetStatusView,
     add_service_error,
+    after_save,
     form_data,
     safe_next_url,
 )
 from crm.views import RecordListView
 from invoices.models import Invoice
+from invoices.selectors import invoice_list
+from invoices.tables import InvoiceTable
 from opportunities.models import Opportunity
+from opportunities.selectors import opportunity_list
+from opportunities.tables import OpportunityTable
 
 
 class ContactListView(RecordListView):
@@ -34,8 +41,8 @@ class ContactListView(RecordListView):
     selector = selectors.contact_list
     template_name = "contacts/contact_list.html"
     title = gettext_lazy("Contacts")
-    count_text = ngettext_lazy("%(number)s contact", "%(number)s contacts", "count")
-
+    list_key = "contacts"
+    count_text = CONTACTS.count_text
 
 
 class ContactFormMixin:
@@ -50,7 +57,7 @@ class ContactFormMixin:
 
     def saved(self, contact, message):
         messages.success(self.request, message % {"name": contact.full_name})
-        return redirect(safe_next_url(self.request, contact.get_absolute_url()))
+        return after_save(self.request, contact, safe_next_url(self.request, contact.get_absolute_url()))
 
 
 class ContactCreateView(ContactFormMixin, CreateView):
@@ -93,24 +100,84 @@ class ContactUpdateView(ContactFormMixin, UpdateView):
         return self.saved(self.object, _("The contact %(name)s was saved."))
 
 
-class ContactDetailView(TemplateView):
+class ContactDetailView(RecordPageView):
+    """The contact's record page: Summary (its fields, change history and the customer panel), Details, Related."""
+
     template_name = "contacts/contact_detail.html"
+    selector = selectors.contact_get
+    url_namespace = "contacts"
+    record_name = "contact"
+    detail_sections = (
+        (
+            gettext_lazy("Contact information"),
+            [
+                "first_name",
+                "last_name",
+                "job_title",
+                "account",
+                "email",
+                "business_phone",
+                "mobile_phone",
+                "preferred_contact_method",
+            ],
+        ),
+        (gettext_lazy("Address"), ["street", "city", "county", "postal_code", "country"]),
+        (gettext_lazy("Details"), ["description", "status", *RECORD_HISTORY_FIELDS]),
+    )
 
     def get(self, request, *args, **kwargs):
-        user = request.user
-        contact = selectors.contact_get(user=user, pk=kwargs["pk"])
-        context = {
-            "contact": contact,
-            **selectors.contact_summary(user=user, contact=contact),
+        response = super().get(request, *args, **kwargs)
+        if self.tab == "summary" and request.htmx and request.htmx.target == "customer-panel":
+            response.template_name = "includes/panels/customer_panel.html"
+        return response
+
+    def command_context(self, contact):
+        user = self.request.user
+        return {
+            "can_add": permissions.can_add(user, Contact),
             "can_change": permissions.can_change(user, contact),
             "can_delete": permissions.can_delete(user, contact),
             "can_reassign": permissions.can_reassign(user, contact),
+        }
+
+    def summary_context(self, contact):
+        user = self.request.user
+        summary = selectors.contact_summary(user=user, contact=contact)
+        opportunities, invoices = summary["opportunities"], summary["invoices"]
+        switches, panel = panel_switches(
+            [
+                ("opportunities", _("Recent Opportunities"), opportunities["count"] if opportunities else None),
+                ("invoices", _("Recent Invoices"), invoices["count"] if invoices else None),
+            ],
+            self.request.GET.get("panel"),
+        )
+        return {
+            **summary,
+            "panel_switches": switches,
+            "panel": panel,
             "can_add_opportunity": permissions.can_add(user, Opportunity),
             "can_add_invoice": permissions.can_add(user, Invoice),
             "filter_name": "contact",
-            "record": contact,
         }
-        return self.render_to_response(context)
+
+    def related_lists(self, contact):
+        user = self.request.user
+        lists = []
+        if permissions.can_view(user, Opportunity):
+            lists.append(
+                (
+                    "opportunities",
+                    _("Opportunities"),
+                    OpportunityTable,
+                    opportunity_list(user=user).filter(contact=contact),
+                )
+            )
+        if permissions.can_view(user, Invoice):
+            lists.append(("invoices", _("Invoices"), InvoiceTable, invoice_list(user=user).filter(contact=contact)))
+        return lists
+
+    def timeline_url(self, contact):
+        return reverse("contacts:timeline", args=[contact.pk])
 
 
 class ContactSetStatusView(RecordSetStatusView):

@@ -1,12 +1,49 @@
 """Form pieces every sales area uses: the date widget, the record form mixins and the reassign form."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+from django_bootstrap5.renderers import FieldRenderer
 
-# An HTML date picker; it reads and writes ISO dates whatever the language.
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# strptime directives of a DATE_INPUT_FORMATS entry, as the date picker (static/js/date_picker.js) writes them.
+DATE_PATTERN_PARTS = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%y": "yy"}
+
+
+class LocalDateInput(forms.DateInput):
+    """A text box for a date, written and read the active language's way: "31.12.2026" in Romanian, "2026-12-31"
+    in English (the first of crm/formats/<language>/ DATE_INPUT_FORMATS; the field accepts the others and ISO).
+
+    The browser's own <input type="date"> would follow the browser's language, not the CRM's. The box names its
+    format in the placeholder and carries it in data-date-picker, where static/js/date_picker.js puts a calendar
+    on it; without JavaScript it is a plain text box.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"inputmode": "numeric", "autocomplete": "off", **(attrs or {})}, format=None)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        pattern = get_format("DATE_INPUT_FORMATS")[0]
+        parts = re.split(r"(%[dmYy])", pattern)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["data-date-picker"] = "".join(DATE_PATTERN_PARTS.get(part, part) for part in parts)
+        widget_attrs["data-date-picker-week-start"] = get_format("FIRST_DAY_OF_WEEK")
+        shown = {
+            "%d": pgettext("date format", "dd"),
+            "%m": pgettext("date format", "mm"),
+            "%Y": pgettext("date format", "yyyy"),
+            "%y": pgettext("date format", "yy"),
+        }
+        widget_attrs.setdefault("placeholder", "".join(shown.get(part, part) for part in parts))
+        return context
+
+
+DATE_INPUT = LocalDateInput()
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -35,6 +72,19 @@ class RecordFormMixin:
     """
 
     required_css_class = "required"
+    # The form's sections as in Dynamics' main forms: ((title, (field names...)), ...). A field no section
+    # names goes in the last one; a form without sections is one untitled section.
+    sections = ()
+
+    def field_sections(self):
+        """[{"title", "fields": [bound fields]}] for the visible fields, section by section."""
+        visible = {field.name: field for field in self.visible_fields()}
+        sections = [
+            {"title": title, "fields": [visible.pop(name) for name in names if name in visible]}
+            for title, names in self.sections
+        ] or [{"title": "", "fields": []}]
+        sections[-1]["fields"].extend(visible.values())
+        return [section for section in sections if section["fields"]]
 
     def _post_clean(self):
         failed = {name: len(errors) for name, errors in self._errors.items() if name in self.fields}
@@ -123,8 +173,9 @@ class RecordVersionFormMixin(RecordFormMixin):
                 continue
             if opened.get(name, _UNKNOWN) == theirs:
                 continue  # they left this field as the user found it: only the user changed it
-            self.conflict.append({"label": field.label, "theirs": _shown(current, model_field),
-                                  "mine": _shown_value(field, mine)})
+            self.conflict.append(
+                {"label": field.label, "theirs": _shown(current, model_field), "mine": _shown_value(field, mine)}
+            )
         data[self.add_prefix("version")] = current.version
         self.data = data
 
@@ -178,3 +229,11 @@ def _shown_value(form_field, value):
     if isinstance(form_field, forms.ChoiceField):
         return dict(form_field.choices).get(value, value)
     return value
+
+
+class HouseFieldRenderer(FieldRenderer):
+    """django-bootstrap5's field renderer without the green "valid" mark on every field that passed: a form
+    sent back with one error would otherwise show a tick on each of its other fields."""
+
+    def get_server_side_validation_classes(self):
+        return "is-invalid" if self.field_errors else ""

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -87,15 +88,19 @@ def confirm_page(request, record, *, question, confirm_label, explanation="", ve
     Its form posts to the same URL with the record's ``version`` (and any ``hidden`` {name: value}),
     so the command itself still needs a POST and still refuses a record changed meanwhile.
     """
-    return render(request, "includes/record_confirm.html", {
-        "record": record,
-        "question": question,
-        "explanation": explanation,
-        "confirm_label": confirm_label,
-        "version": version,
-        "hidden": sorted((hidden or {}).items()),
-        "back_url": safe_next_url(request, record.get_absolute_url()),
-    })
+    return render(
+        request,
+        "includes/record_confirm.html",
+        {
+            "record": record,
+            "question": question,
+            "explanation": explanation,
+            "confirm_label": confirm_label,
+            "version": version,
+            "hidden": sorted((hidden or {}).items()),
+            "back_url": safe_next_url(request, record.get_absolute_url()),
+        },
+    )
 
 
 class StatusForm(forms.Form):
@@ -184,10 +189,14 @@ class RecordReassignView(RecordMixin, FormView):
         except ValidationError as error:
             add_service_error(form, error, field="owner")
             return self.form_invalid(form)
-        messages.success(self.request, _("%(record)s now belongs to %(owner)s.") % {
-            "record": record,
-            "owner": form.fields["owner"].label_from_instance(record.owner),
-        })
+        messages.success(
+            self.request,
+            _("%(record)s now belongs to %(owner)s.")
+            % {
+                "record": record,
+                "owner": form.fields["owner"].label_from_instance(record.owner),
+            },
+        )
         return redirect(record)
 
 
@@ -219,3 +228,14 @@ class RecordDeleteView(RecordMixin, TemplateView):
             return redirect(record)
         messages.success(request, _("%(record)s was deleted.") % {"record": name})
         return redirect(reverse(self.list_url_name))
+
+
+def after_save(request, record, close_url):
+    """Where a record form goes once saved: Save keeps it open (the record's edit form, where it came back to),
+    Save & Close (or a post that names neither, as before the two buttons) goes to ``close_url``."""
+    if request.POST.get("save") != "stay":
+        return redirect(close_url)
+    edit_url = reverse(f"{record._meta.app_label}:edit", args=[record.pk])
+    if back := safe_next(request, request.POST.get("next")):
+        edit_url += "?" + urlencode({"next": back})
+    return redirect(edit_url)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_htmx",
+    "django_bootstrap5",
     "import_export",
     # Before django_tasks_db: crm's db_worker command (which also resumes interrupted imports) replaces its.
     "crm",
@@ -114,6 +115,14 @@ if not DEBUG:
     MIDDLEWARE.insert(security + 1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "crm.urls"
+
+# django-bootstrap5 renders the house forms' fields: no placeholder repeating the label, no green "valid" border
+# on the fields that passed, the house "required" class (crm.record_forms.RecordFormMixin) on required ones.
+BOOTSTRAP5 = {
+    "set_placeholder": False,
+    "server_side_validation": True,
+    "field_renderers": {"default": "crm.record_forms.HouseFieldRenderer"},
+}
 
 TEMPLATES = [
     {

@@ -29,6 +29,12 @@ MAX_LINES = 200
 class InvoiceForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """The invoice's header fields; its totals come from the lines."""
 
+    sections = (
+        (_("Invoice information"), ("invoice_number", "name", "account", "contact", "opportunity")),
+        (_("Dates and status"), ("invoice_date", "due_date", "currency", "status_reason")),
+        (_("Details"), ("description",)),
+    )
+
     class Meta:
         model = Invoice
         fields = [
@@ -159,7 +165,12 @@ def _line_amounts(line):
 def _line_formset_class(extra):
     # absolute_max: a posted TOTAL_FORMS past MAX_LINES builds no more forms (Django's default allows 1,000 more).
     return forms.formset_factory(
-        InvoiceLineForm, formset=BaseLineFormSet, extra=extra, can_delete=True, max_num=MAX_LINES, validate_max=True,
+        InvoiceLineForm,
+        formset=BaseLineFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=MAX_LINES,
+        validate_max=True,
         absolute_max=MAX_LINES,
     )
 

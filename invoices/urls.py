@@ -10,6 +10,8 @@ urlpatterns = [
     path("export/", RecordExportView.as_view(name="invoices"), name="export"),
     path("new/", views.invoice_create, name="create"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
+    path("<int:pk>/details/", views.InvoiceTabView.as_view(tab="details"), name="details"),
+    path("<int:pk>/related/", views.InvoiceTabView.as_view(tab="related"), name="related"),
     path("<int:pk>/edit/", views.invoice_edit, name="edit"),
     path("<int:pk>/delete/", views.InvoiceDeleteView.as_view(), name="delete"),
     path("<int:pk>/mark-paid/", views.invoice_mark_paid, name="mark_paid"),

@@ -6,17 +6,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
 from crm.record_forms import changed_form_data
+from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, tab_urls
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
     add_service_error,
+    after_save,
     confirm_page,
     expect_posted_version,
     record_action,
@@ -26,6 +28,8 @@ from crm.services import RecordChanged
 from invoices import services
 from invoices.filters import InvoiceFilter
 from invoices.forms import InvoiceForm, MarkPaidForm, line_formset
+from invoices.line_tables import InvoiceLineTable
+from invoices.lists import INVOICES
 from invoices.models import Invoice, InvoiceState
 from invoices.selectors import invoice_get, invoice_list
 from invoices.tables import InvoiceTable
@@ -39,7 +43,8 @@ class InvoiceListView(CustomerNarrowedListView):
     filterset_class = InvoiceFilter
     template_name = "invoices/invoice_list.html"
     title = gettext_lazy("Invoices")
-    count_text = ngettext_lazy("%(number)s invoice", "%(number)s invoices", "count")
+    list_key = "invoices"
+    count_text = INVOICES.count_text
 
 
 def _prefill(request):
@@ -81,14 +86,12 @@ def invoice_create(request):
         back = safe_next(request, request.POST.get("next")) or ""
         if "add_line" not in request.POST and form.is_valid() and lines.is_valid():
             try:
-                invoice = services.invoice_create(
-                    actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data
-                )
+                invoice = services.invoice_create(actor=request.user, lines=lines.cleaned_lines(), **form.cleaned_data)
             except ValidationError as error:
                 add_service_error(form, error)
             else:
                 messages.success(request, _("Invoice %(number)s created.") % {"number": invoice.invoice_number})
-                return redirect(back or invoice.get_absolute_url())
+                return after_save(request, invoice, back or invoice.get_absolute_url())
     return render(
         request,
         "invoices/invoice_form.html",
@@ -108,6 +111,7 @@ def _refuse_if_not_active(request, invoice):
 
 def _lines_text(lines):
     """Line items in one line of text, to compare two versions of an invoice side by side."""
+
     def value(line, name):
         return line[name] if isinstance(line, dict) else getattr(line, name)
 
@@ -119,6 +123,7 @@ def _lines_text(lines):
 
 def _lines_key(lines):
     """The line items as one string, every field of each: what the edit form was opened with, kept hidden."""
+
     def value(line, name):
         raw = line[name] if isinstance(line, dict) else getattr(line, name)
         return f"{raw.normalize():f}" if isinstance(raw, Decimal) else str(raw)
@@ -146,24 +151,32 @@ def invoice_edit(request, pk):
         lines_changed = "lines_opened" not in request.POST or _lines_key(posted_lines) != lines_opened
         try:
             services.invoice_update(
-                invoice=invoice, actor=request.user, lines=posted_lines if lines_changed else None,
+                invoice=invoice,
+                actor=request.user,
+                lines=posted_lines if lines_changed else None,
                 **changed_form_data(form),
             )
         except ValidationError as error:
             add_service_error(form, error)
             if isinstance(error, RecordChanged) and error.current is not None and form.conflict is not None:
-                current_lines = [{name: getattr(line, name) for name in services.LINE_FIELDS}
-                                 for line in error.current.lines.all()]
+                current_lines = [
+                    {name: getattr(line, name) for name in services.LINE_FIELDS} for line in error.current.lines.all()
+                ]
                 if not lines_changed:
                     lines = line_formset(None, initial=current_lines)  # theirs, since this user left them alone
                 elif _lines_key(current_lines) != _lines_key(posted_lines):
                     # Both changed the lines: show theirs beside the user's.
-                    form.conflict.append({"label": _("Line items"), "theirs": _lines_text(current_lines),
-                                          "mine": _lines_text(posted_lines)})
+                    form.conflict.append(
+                        {
+                            "label": _("Line items"),
+                            "theirs": _lines_text(current_lines),
+                            "mine": _lines_text(posted_lines),
+                        }
+                    )
                 lines_opened = _lines_key(current_lines)
         else:
             messages.success(request, _("Invoice saved."))
-            return redirect(invoice)
+            return after_save(request, invoice, invoice.get_absolute_url())
     return render(
         request,
         "invoices/invoice_form.html",
@@ -175,6 +188,10 @@ def _detail_context(user, invoice, *, paid_form=None):
     active = invoice.state == InvoiceState.ACTIVE
     return {
         "invoice": invoice,
+        "record": invoice,
+        "tab": "summary",
+        "tab_urls": tab_urls("invoices", invoice),
+        "can_add": permissions.can_add(user, Invoice),
         "lines": invoice.lines.all(),
         "is_active": active,
         "can_change": permissions.can_change(user, invoice),
@@ -182,6 +199,36 @@ def _detail_context(user, invoice, *, paid_form=None):
         "can_reassign": permissions.can_reassign(user, invoice),
         "paid_form": paid_form or MarkPaidForm(),
     }
+
+
+class InvoiceTabView(RecordPageView):
+    """The invoice's Details and Related tabs (its Summary is invoice_detail)."""
+
+    template_name = "invoices/invoice_detail.html"
+    selector = invoice_get
+    url_namespace = "invoices"
+    record_name = "invoice"
+    detail_sections = (
+        (gettext_lazy("Invoice information"), ["invoice_number", "name", "account", "contact", "opportunity"]),
+        (
+            gettext_lazy("Dates and status"),
+            ["invoice_date", "due_date", "state", "status_reason", "paid_date", "total_amount", "description"],
+        ),
+        (gettext_lazy("Details"), RECORD_HISTORY_FIELDS),
+    )
+
+    def command_context(self, invoice):
+        user = self.request.user
+        return {
+            "can_add": permissions.can_add(user, Invoice),
+            "can_change": permissions.can_change(user, invoice),
+            "can_delete": permissions.can_delete(user, invoice),
+            "can_reassign": permissions.can_reassign(user, invoice),
+            "is_active": invoice.state == InvoiceState.ACTIVE,
+        }
+
+    def related_lists(self, invoice):
+        return [("lines", _("Line items"), InvoiceLineTable, invoice.lines.order_by("position", "pk"))]
 
 
 def invoice_detail(request, pk):

@@ -16,6 +16,15 @@ LOST_REASONS = STATUS_REASONS_BY_STATE[OpportunityState.LOST]
 class OpportunityForm(RecordVersionFormMixin, PickerFormMixin, forms.ModelForm):
     """The fields a salesperson fills in for an open opportunity."""
 
+    sections = (
+        (_("Opportunity information"), ("topic", "account", "contact")),
+        (
+            _("Sales information"),
+            ("estimated_revenue", "currency", "estimated_close_date", "probability", "sales_stage", "status_reason"),
+        ),
+        (_("Details"), ("description",)),
+    )
+
     class Meta:
         model = Opportunity
         fields = [

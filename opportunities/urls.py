@@ -10,6 +10,8 @@ urlpatterns = [
     path("export/", RecordExportView.as_view(name="opportunities"), name="export"),
     path("new/", views.opportunity_create, name="create"),
     path("<int:pk>/", views.opportunity_detail, name="detail"),
+    path("<int:pk>/details/", views.OpportunityTabView.as_view(tab="details"), name="details"),
+    path("<int:pk>/related/", views.OpportunityTabView.as_view(tab="related"), name="related"),
     path("<int:pk>/edit/", views.opportunity_edit, name="edit"),
     path("<int:pk>/delete/", views.OpportunityDeleteView.as_view(), name="delete"),
     path("<int:pk>/close-as-won/", views.opportunity_close_won, name="close_won"),

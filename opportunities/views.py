@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
 from crm.record_forms import changed_form_data
+from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, tab_urls
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
     add_service_error,
+    after_save,
     expect_posted_version,
     record_action,
 )
@@ -22,9 +24,11 @@ from crm.redirects import query_pk, safe_next
 from crm.views import RecordListView
 from invoices.models import Invoice
 from invoices.selectors import invoice_list
+from invoices.tables import InvoiceTable
 from opportunities import services
 from opportunities.filters import OpportunityFilter
 from opportunities.forms import CloseAsLostForm, CloseAsWonForm, OpportunityForm
+from opportunities.lists import OPPORTUNITIES
 from opportunities.models import Opportunity
 from opportunities.selectors import opportunity_get, opportunity_list
 from opportunities.tables import OpportunityTable
@@ -56,7 +60,8 @@ class OpportunityListView(CustomerNarrowedListView):
     filterset_class = OpportunityFilter
     template_name = "opportunities/opportunity_list.html"
     title = gettext_lazy("Opportunities")
-    count_text = ngettext_lazy("%(number)s opportunity", "%(number)s opportunities", "count")
+    list_key = "opportunities"
+    count_text = OPPORTUNITIES.count_text
 
 
 def _prefill(request):
@@ -90,7 +95,7 @@ def opportunity_create(request):
                 add_service_error(form, error)
             else:
                 messages.success(request, _("Opportunity “%(topic)s” created.") % {"topic": opportunity.topic})
-                return redirect(back or opportunity.get_absolute_url())
+                return after_save(request, opportunity, back or opportunity.get_absolute_url())
     return render(
         request,
         "opportunities/opportunity_form.html",
@@ -101,6 +106,10 @@ def opportunity_create(request):
 def _detail_context(user, opportunity, *, won_form=None, lost_form=None):
     return {
         "opportunity": opportunity,
+        "record": opportunity,
+        "tab": "summary",
+        "tab_urls": tab_urls("opportunities", opportunity),
+        "can_add": permissions.can_add(user, Opportunity),
         "invoices": (
             invoice_list(user=user).filter(opportunity=opportunity).order_by("-invoice_date", "-pk")
             if permissions.can_view(user, Invoice)
@@ -119,6 +128,48 @@ def opportunity_detail(request, pk):
     """The opportunity's fields, its customer, its invoices, and the close or reopen actions."""
     opportunity = opportunity_get(user=request.user, pk=pk)
     return render(request, "opportunities/opportunity_detail.html", _detail_context(request.user, opportunity))
+
+
+class OpportunityTabView(RecordPageView):
+    """The opportunity's Details and Related tabs (its Summary is opportunity_detail)."""
+
+    template_name = "opportunities/opportunity_detail.html"
+    selector = opportunity_get
+    url_namespace = "opportunities"
+    record_name = "opportunity"
+    detail_sections = (
+        (gettext_lazy("Opportunity information"), ["topic", "account", "contact", "description"]),
+        (
+            gettext_lazy("Sales information"),
+            [
+                "estimated_revenue",
+                "estimated_close_date",
+                "probability",
+                "sales_stage",
+                "state",
+                "status_reason",
+                "actual_revenue",
+                "actual_close_date",
+            ],
+        ),
+        (gettext_lazy("Details"), RECORD_HISTORY_FIELDS),
+    )
+
+    def command_context(self, opportunity):
+        user = self.request.user
+        return {
+            "can_add": permissions.can_add(user, Opportunity),
+            "can_change": permissions.can_change(user, opportunity),
+            "can_delete": permissions.can_delete(user, opportunity),
+            "can_reassign": permissions.can_reassign(user, opportunity),
+            "can_add_invoice": permissions.can_add(user, Invoice),
+        }
+
+    def related_lists(self, opportunity):
+        if not permissions.can_view(self.request.user, Invoice):
+            return []
+        invoices = invoice_list(user=self.request.user).filter(opportunity=opportunity)
+        return [("invoices", _("Invoices"), InvoiceTable, invoices)]
 
 
 def _refuse_if_closed(request, opportunity):
@@ -142,7 +193,7 @@ def opportunity_edit(request, pk):
             add_service_error(form, error)
         else:
             messages.success(request, _("Opportunity saved."))
-            return redirect(opportunity)
+            return after_save(request, opportunity, opportunity.get_absolute_url())
     return render(
         request,
         "opportunities/opportunity_form.html",

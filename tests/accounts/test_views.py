@@ -129,8 +129,9 @@ def test_list_runs_a_fixed_number_of_queries(client, salesperson, django_assert_
         contact = ContactFactory(account=account, owner=salesperson)
         Account.objects.filter(pk=account.pk).update(primary_contact=contact)
     client.force_login(salesperson)
-    # session, user, user permissions, group permissions, count, page of accounts with owner and primary contact
-    with django_assert_num_queries(6):
+    # session, user, user permissions, group permissions, the user's saved views of the list (crm.lists), count,
+    # page of accounts with owner and primary contact
+    with django_assert_num_queries(7):
         response = client.get(reverse("accounts:list"))
     assert response.status_code == 200
 
@@ -205,21 +206,30 @@ def test_detail_shows_the_summary_tab_and_its_panels(client, salesperson, accoun
     contact = ContactFactory(first_name="Radu", last_name="Ionescu", job_title="Director", account=account)
     client.force_login(salesperson)
     html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
-    for label in ["Summary", "Contacts", "More commands", "New Contact", "Add Existing Contact",
-                  "Recent Opportunities", "Recent Invoices", "Remove from account", "New Opportunity", "New Invoice"]:
+    for label in ["Summary", "Details", "Related", "Contacts", "More commands", "New Contact", "Add Existing Contact",
+                  "Recent Opportunities", "Recent Invoices", "Remove from account"]:
         assert label in html, label
+    # The customer panel lists the contacts; its switches lead to the recent opportunities and invoices.
+    assert 'href="?panel=opportunities"' in html and 'href="?panel=invoices"' in html
+    assert "New Opportunity" not in html
+    for panel, command in [("opportunities", "New Opportunity"), ("invoices", "New Invoice")]:
+        switched = client.get(reverse("accounts:detail", args=[account.pk]), {"panel": panel}).content.decode()
+        assert command in switched and "More commands" not in switched, panel
     assert "Radu Ionescu" in html and "Director" in html
     new_contact = f"{reverse('contacts:create')}?account={account.pk}&amp;next=/accounts/{account.pk}/"
     assert new_contact in html
     assert f'href="{reverse("accounts:contact_add", args=[account.pk])}"' in html
-    # No opportunities or invoices yet: nothing more to see than the empty panels say.
-    assert f'{reverse("opportunities:list")}?account={account.pk}"' not in html
-    assert f'{reverse("invoices:list")}?account={account.pk}"' not in html
-    assert f'{reverse("opportunities:create")}?account={account.pk}"' in html
-    assert f'{reverse("invoices:create")}?account={account.pk}"' in html
     assert f'action="{reverse("accounts:contact_remove", args=[account.pk, contact.pk])}"' in html
-    assert "The 5 most recently updated opportunities." in html
-    assert "The 5 latest invoices by invoice date." in html
+    # No opportunities or invoices yet: nothing more to see than the empty panels say.
+    opportunities = client.get(reverse("accounts:detail", args=[account.pk]), {"panel": "opportunities"})
+    invoices = client.get(reverse("accounts:detail", args=[account.pk]), {"panel": "invoices"})
+    opportunities, invoices = opportunities.content.decode(), invoices.content.decode()
+    assert f'{reverse("opportunities:list")}?account={account.pk}"' not in opportunities
+    assert f'{reverse("invoices:list")}?account={account.pk}"' not in invoices
+    assert f'{reverse("opportunities:create")}?account={account.pk}"' in opportunities
+    assert f'{reverse("invoices:create")}?account={account.pk}"' in invoices
+    assert "The 5 most recently updated opportunities." in opportunities
+    assert "The 5 latest invoices by invoice date." in invoices
 
 
 def test_recent_panels_show_the_newest_five_and_the_count(client, salesperson, account):
@@ -242,9 +252,18 @@ def test_recent_panels_show_the_newest_five_and_the_count(client, salesperson, a
     invoices = response.context["invoices"]
     assert invoices["count"] == 7
     assert [i.name for i in invoices["items"]] == [f"Factura {n}" for n in (6, 5, 4, 3, 2)]
-    html = response.content.decode()
-    assert "See all 7 opportunities" in html and "See all 7 invoices" in html
-    assert "Oportunitate 1<" not in html and "Alt cont" not in html
+    opportunities_panel = client.get(
+        reverse("accounts:detail", args=[account.pk]), {"panel": "opportunities"}
+    ).content.decode()
+    invoices_panel = client.get(reverse("accounts:detail", args=[account.pk]), {"panel": "invoices"}).content.decode()
+    assert "See all 7 opportunities" in opportunities_panel and "See all 7 invoices" in invoices_panel
+    assert "Oportunitate 1<" not in opportunities_panel and "Alt cont" not in opportunities_panel
+    # Each switch shows its count whichever list the panel shows.
+    assert response.context["panel_switches"] == [
+        {"key": "contacts", "label": "Contacts", "count": 0, "current": True},
+        {"key": "opportunities", "label": "Recent Opportunities", "count": 7, "current": False},
+        {"key": "invoices", "label": "Recent Invoices", "count": 7, "current": False},
+    ]
 
 
 def test_contacts_panel_is_paged_and_answers_htmx_with_the_panel(client, salesperson, account):
@@ -258,7 +277,7 @@ def test_contacts_panel_is_paged_and_answers_htmx_with_the_panel(client, salespe
         reverse("accounts:detail", args=[account.pk]), {"contacts_page": 2},
         headers={"HX-Request": "true", "HX-Target": "contacts-panel"},
     ).content.decode()
-    assert second.lstrip().startswith('<section class="card panel" id="contacts-panel"')
+    assert second.lstrip().startswith('<section class="card panel card-table" id="contacts-panel"')
     assert "Contact10" in second and "Contact11" in second and "Contact09" not in second
     assert "Recent Opportunities" not in second
 
@@ -295,7 +314,7 @@ def test_add_existing_contact_searches_by_name_and_email(client, salesperson, ac
     by_name = client.get(url, {"q": "vasil"}).content.decode()
     assert "Elena Vasilescu" in by_name and "Mihai Georgescu" not in by_name
     by_email = client.get(url, {"q": "altfirma"}, headers={"HX-Request": "true"}).content.decode()
-    assert by_email.lstrip().startswith('<div id="results">')
+    assert by_email.lstrip().startswith('<div id="lookup-results"')
     assert "Mihai Georgescu" in by_email and "Elena" not in by_email
 
 
@@ -318,8 +337,46 @@ def test_add_existing_contact_refuses_a_contact_of_another_account(client, sales
     html = response.content.decode()
     assert 'role="alert"' in html
     assert "Elena Vasilescu already belongs to the account Ursus Breweries SA." in html
+    # The error links the other account.
+    assert f'<a class="alert-link" href="{other.get_absolute_url()}">Open Ursus Breweries SA</a>' in html
     contact.refresh_from_db()
     assert contact.account == other
+
+
+def test_add_existing_contact_shows_the_account_of_a_taken_contact_instead_of_add(client, salesperson, account):
+    other = AccountFactory(name="Ursus Breweries SA")
+    taken = ContactFactory(first_name="Elena", last_name="Vasilescu", account=other)
+    free = ContactFactory(first_name="Elena", last_name="Zamfir")
+    client.force_login(salesperson)
+    html = client.get(reverse("accounts:contact_add", args=[account.pk]), {"q": "elena"}).content.decode()
+    # The free contact comes first, with its Add button; the taken one names its account, linked, and why.
+    assert html.index("Elena Zamfir") < html.index("Elena Vasilescu")
+    assert f'<input type="hidden" name="contact" value="{free.pk}">' in html
+    assert f'<input type="hidden" name="contact" value="{taken.pk}">' not in html
+    assert f'Already on <a href="{other.get_absolute_url()}">Ursus Breweries SA</a>' in html
+    assert "A contact can belong to only one account." in html
+
+
+def test_add_existing_contact_from_the_dialog_answers_htmx(client, salesperson, account):
+    free = ContactFactory(first_name="Elena", last_name="Zamfir")
+    taken = ContactFactory(first_name="Ion", last_name="Pop", account=AccountFactory(name="Ursus Breweries SA"))
+    client.force_login(salesperson)
+    url = reverse("accounts:contact_add", args=[account.pk])
+    added = client.post(url, {"contact": free.pk}, headers={"HX-Request": "true"})
+    assert added.status_code == 204 and added["HX-Redirect"] == account.get_absolute_url()
+    # A refusal (the contact was taken meanwhile) is shown in the dialog: htmx swaps only a 200.
+    refused = client.post(url, {"contact": taken.pk, "q": "pop"}, headers={"HX-Request": "true"})
+    html = refused.content.decode()
+    assert refused.status_code == 200 and html.lstrip().startswith('<div id="lookup-results"')
+    assert "Ion Pop already belongs to the account Ursus Breweries SA." in html
+    free.refresh_from_db(), taken.refresh_from_db()
+    assert free.account == account and taken.account.name == "Ursus Breweries SA"
+
+
+def test_the_account_page_holds_the_lookup_dialog_for_those_who_may_change_it(client, salesperson, account):
+    client.force_login(salesperson)
+    html = client.get(account.get_absolute_url()).content.decode()
+    assert 'id="add-existing-contact"' in html and 'data-bs-target="#add-existing-contact"' in html
 
 
 def test_remove_from_account_keeps_the_contact_without_account(client, salesperson, account):
@@ -341,7 +398,7 @@ def test_remove_from_account_with_htmx_returns_the_panel(client, salesperson, ac
         reverse("accounts:contact_remove", args=[account.pk, contact.pk]), headers={"HX-Request": "true"}
     )
     html = response.content.decode()
-    assert html.lstrip().startswith('<section class="card panel" id="contacts-panel"')
+    assert html.lstrip().startswith('<section class="card panel card-table" id="contacts-panel"')
     assert "Rămas" in html and "was removed from the account" in html
     assert not Contact.objects.filter(pk=contact.pk, account=account).exists()
 
@@ -491,3 +548,76 @@ def test_list_offers_export_with_the_current_filters_and_import_only_to_managers
     assert reverse("imports:start") not in page
     client.force_login(sales_manager)
     assert f'{reverse("imports:start")}?target=accounts' in client.get(reverse("accounts:list")).text
+
+
+def test_a_panel_switch_with_htmx_answers_with_the_customer_panel_only(client, salesperson, account):
+    OpportunityFactory(account=account, topic="Servere noi", owner=salesperson)
+    client.force_login(salesperson)
+    html = client.get(
+        reverse("accounts:detail", args=[account.pk]),
+        {"panel": "opportunities"},
+        headers={"HX-Request": "true", "HX-Target": "customer-panel"},
+    ).content.decode()
+    assert html.lstrip().startswith('<div class="customer-panel" id="customer-panel">')
+    assert "Servere noi" in html and "<h1>" not in html
+    assert 'class="nav-link active" aria-current="true" href="?panel=opportunities"' in html
+
+
+def test_an_unknown_panel_shows_the_contacts(client, salesperson, account):
+    client.force_login(salesperson)
+    response = client.get(reverse("accounts:detail", args=[account.pk]), {"panel": "<script>"})
+    assert response.status_code == 200 and response.context["panel"] == "contacts"
+
+
+def test_details_tab_lists_every_field_in_its_section(client, salesperson, account):
+    parent = AccountFactory(owner=salesperson, name="Grupul Carpați")
+    Account.objects.filter(pk=account.pk).update(
+        parent_account=parent, annual_revenue=Decimal("1234567.5"), industry="retail", city="Brașov"
+    )
+    client.force_login(salesperson)
+    response = client.get(reverse("accounts:details", args=[account.pk]))
+    assert response.status_code == 200
+    sections = {section["title"]: {row["label"]: row for row in section["rows"]} for section in response.context["detail_sections"]}
+    assert list(sections) == ["Account information", "Address", "Details"]
+    assert sections["Account information"]["Parent account"]["url"] == parent.get_absolute_url()
+    assert sections["Account information"]["Industry"]["value"] == "Retail"
+    assert sections["Address"]["City"]["value"] == "Brașov"
+    assert sections["Details"]["Annual revenue"]["value"] == f"1,234,567.50 {account.currency}"
+    assert sections["Details"]["Owner"]["value"] == salesperson.get_full_name()
+    html = response.content.decode()
+    assert 'class="nav-link active" aria-current="page" href="/accounts/%d/details/"' % account.pk in html
+
+
+def test_related_tab_lists_contacts_opportunities_invoices_in_full(client, salesperson, account):
+    ContactFactory.create_batch(30, account=account, owner=salesperson)
+    ContactFactory(last_name="Altundeva")
+    OpportunityFactory(account=account, topic="Servere noi", owner=salesperson)
+    InvoiceFactory(account=account, name="Găzduire", owner=salesperson)
+    client.force_login(salesperson)
+    response = client.get(reverse("accounts:related", args=[account.pk]))
+    related = {entry["key"]: entry["table"] for entry in response.context["related_lists"]}
+    assert list(related) == ["contacts", "opportunities", "invoices"]
+    assert related["contacts"].paginator.count == 30 and len(related["contacts"].page.object_list) == 25
+    html = response.content.decode()
+    assert "Altundeva" not in html and "Servere noi" in html and "Găzduire" in html
+    # Each list pages on its own.
+    second = client.get(reverse("accounts:related", args=[account.pk]), {"contacts-page": 2})
+    assert len({entry["key"]: entry["table"] for entry in second.context["related_lists"]}["contacts"].page.object_list) == 5
+
+
+@pytest.mark.parametrize("tab", ["details", "related"])
+@pytest.mark.parametrize("rows", [1, 30])
+def test_details_and_related_tabs_run_a_fixed_number_of_queries(
+    client, salesperson, account, django_assert_max_num_queries, tab, rows
+):
+    ContactFactory.create_batch(rows, account=account, owner=salesperson)
+    OpportunityFactory.create_batch(rows, account=account, owner=salesperson)
+    client.force_login(salesperson)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse(f"accounts:{tab}", args=[account.pk])).status_code == 200
+
+
+def test_details_and_related_tabs_are_scoped_like_the_summary(client, salesperson):
+    client.force_login(salesperson)
+    assert client.get(reverse("accounts:details", args=[999])).status_code == 404
+    assert client.get(reverse("accounts:related", args=[999])).status_code == 404

@@ -45,7 +45,7 @@ def test_salesperson_picks_the_account_by_mouse_and_the_contact_by_keyboard(page
     expect(page.locator("#id_contact_label")).to_have_text("Elena Vasilescu")
     expect(contact_search).to_be_focused()
 
-    page.get_by_role("button", name="Save").first.click()
+    page.get_by_role("button", name="Save & Close").first.click()
     expect(page.get_by_text("Opportunity “Servere noi” created.")).to_be_visible()
     opportunity = Opportunity.objects.get(topic="Servere noi")
     assert (opportunity.account, opportunity.contact) == (carpati, elena)
@@ -64,7 +64,7 @@ def test_the_primary_contact_search_lists_only_the_accounts_contacts(page):
     results = page.locator("#id_primary_contact_results")
     expect(results.get_by_role("button")).to_have_count(1)
     results.get_by_role("button", name=re.compile("Mihai Ionescu")).click()
-    page.get_by_role("button", name="Save").first.click()
+    page.get_by_role("button", name="Save & Close").first.click()
     expect(page.get_by_role("heading", name="Carpați Tech SRL", level=1)).to_be_visible()
     account.refresh_from_db()
     assert account.primary_contact == own
@@ -93,7 +93,7 @@ def test_without_javascript_the_record_number_is_typed_after_finding_it_on_the_s
         expect(search.get_by_role("row", name=re.compile("Carpați Tech SRL"))).to_contain_text(str(carpati.pk))
         number.fill(str(carpati.pk))
         page.get_by_label("Last Name").fill("Ionescu")
-        page.get_by_role("button", name="Save").first.click()
+        page.get_by_role("button", name="Save & Close").first.click()
         expect(page.get_by_role("heading", name="Ionescu", level=1)).to_be_visible()
         expect(page.get_by_role("main")).to_contain_text("Carpați Tech SRL")
     finally:

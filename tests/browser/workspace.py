@@ -4,6 +4,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+from accounts.models import Account
 from accounts.services import account_create
 from contacts.services import contact_create
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState
@@ -35,6 +36,14 @@ def workspace_book():
     )
     contact_create(
         actor=ana, first_name="Elena", last_name="Dumitrescu", account=account, email="elena@carpati-tech.ro"
+    )
+    # Add Existing Contact's dialog finds a contact with no account and one on another account.
+    contact_create(actor=ana, first_name="Andrei", last_name="Georgescu", email="andrei.georgescu@example.ro")
+    contact_create(
+        actor=ana,
+        first_name="Ioana",
+        last_name="Georgescu",
+        account=Account.objects.get(name="Carpați Tech Service SRL"),
     )
     opportunity = opportunity_create(
         actor=ana, topic="Servere noi", account=account, contact=contact, estimated_revenue=Decimal("25000.00")
@@ -85,6 +94,25 @@ def wait_for_summary(prefix):
     return wait
 
 
+def wait_for_related(prefix):
+    """Wait for a Related tab's change history, loaded by htmx."""
+
+    def wait(page):
+        page.wait_for_selector(f"{htmx_settled(f'#{prefix}-timeline')} .timeline-entry")
+
+    return wait
+
+
+def open_add_existing_contact(page):
+    """Open the account's Add Existing Contact dialog and search, so its results are on the page."""
+    wait_for_summary("account")(page)
+    page.locator("#contacts-panel").get_by_role("button").first.click()
+    page.locator("[data-bs-target='#add-existing-contact']").click()
+    page.wait_for_selector("#add-existing-contact.show")
+    page.locator("#lookup-q").fill("Georgescu")
+    page.wait_for_selector("#lookup-results li")
+
+
 def wait_for_charts(page):
     page.wait_for_function(
         "() => [...document.querySelectorAll('canvas[data-chart]')].every((canvas) => Chart.getChart(canvas))"
@@ -93,7 +121,7 @@ def wait_for_charts(page):
 
 def submit_empty(page):
     """Submit the form as it is, and wait for its error summary."""
-    page.locator("main form button.primary[type=submit]").first.click()
+    page.locator("main form button.btn-primary[type=submit]").first.click()
     page.wait_for_selector(".error-summary")
 
 
@@ -107,6 +135,16 @@ def main_pages(book, *, with_errors=True):
         ("invoices-list", "/invoices/", None),
         ("account-summary", f"/accounts/{account.pk}/", wait_for_summary("account")),
         ("contact-summary", f"/contacts/{contact.pk}/", wait_for_summary("contact")),
+        # The customer panel switched to its other lists, the record pages' other tabs, the lookup dialog.
+        ("account-summary-opportunities", f"/accounts/{account.pk}/?panel=opportunities", wait_for_summary("account")),
+        ("contact-summary-invoices", f"/contacts/{contact.pk}/?panel=invoices", wait_for_summary("contact")),
+        ("account-details", f"/accounts/{account.pk}/details/", None),
+        ("account-related", f"/accounts/{account.pk}/related/", wait_for_related("account")),
+        ("contact-related", f"/contacts/{contact.pk}/related/", wait_for_related("contact")),
+        ("opportunity-summary", f"/opportunities/{book['opportunity'].pk}/", None),
+        ("invoice-summary", f"/invoices/{book['invoice'].pk}/", None),
+        ("invoice-details", f"/invoices/{book['invoice'].pk}/details/", None),
+        ("add-existing-contact", f"/accounts/{account.pk}/", open_add_existing_contact),
     ]
     for kind in ("accounts", "contacts", "opportunities", "invoices"):
         pages.append((f"{kind}-form", f"/{kind}/new/", None))

@@ -108,8 +108,9 @@ def test_list_runs_a_fixed_number_of_queries(client, salesperson, django_assert_
     for _ in range(rows):
         ContactFactory(account=AccountFactory(owner=salesperson), owner=salesperson)
     client.force_login(salesperson)
-    # session, user, user permissions, group permissions, count, page of contacts with account and owner
-    with django_assert_num_queries(6):
+    # session, user, user permissions, group permissions, the user's saved views of the list (crm.lists), count,
+    # page of contacts with account and owner
+    with django_assert_num_queries(7):
         response = client.get(reverse("contacts:list"))
     assert response.status_code == 200
 
@@ -198,11 +199,14 @@ def test_detail_shows_the_summary_tab_the_account_link_and_the_panels(client, sa
     for label in ["Summary", "Recent Opportunities", "Recent Invoices", "Job Title", "Director vânzări"]:
         assert label in html, label
     assert f'<a href="{account.get_absolute_url()}">Ursus Breweries SA</a>' in html
+    # The panel lists the recent opportunities; its switch leads to the recent invoices.
+    assert 'href="?panel=invoices"' in html
+    invoices = client.get(contact.get_absolute_url(), {"panel": "invoices"}).content.decode()
     # No opportunities or invoices yet: nothing more to see than the empty panels say.
     assert f'{reverse("opportunities:list")}?contact={contact.pk}"' not in html
-    assert f'{reverse("invoices:list")}?contact={contact.pk}"' not in html
+    assert f'{reverse("invoices:list")}?contact={contact.pk}"' not in invoices
     assert f'{reverse("opportunities:create")}?contact={contact.pk}"' in html
-    assert f'{reverse("invoices:create")}?contact={contact.pk}"' in html
+    assert f'{reverse("invoices:create")}?contact={contact.pk}"' in invoices
 
 
 def test_recent_panels_hold_this_contacts_records(client, salesperson, contact):
@@ -219,7 +223,11 @@ def test_recent_panels_hold_this_contacts_records(client, salesperson, contact):
     ]
     assert [i.name for i in response.context["invoices"]["items"]] == [f"Factura {n}" for n in (5, 4, 3, 2, 1)]
     html = response.content.decode()
-    assert "See all 6 opportunities" in html and "See all 6 invoices" in html and "Alt client" not in html
+    invoices = client.get(contact.get_absolute_url(), {"panel": "invoices"}).content.decode()
+    assert "See all 6 opportunities" in html and "See all 6 invoices" in invoices and "Alt client" not in html
+    assert [(switch["key"], switch["count"]) for switch in response.context["panel_switches"]] == [
+        ("opportunities", 6), ("invoices", 6)
+    ]
 
 
 @pytest.mark.parametrize("rows", [1, 50])
@@ -292,3 +300,20 @@ def test_list_offers_export_with_the_current_filters(client, salesperson):
     client.force_login(salesperson)
     page = client.get(reverse("contacts:list"), {"q": "Pop"}).text
     assert f'{reverse("contacts:export")}?q=Pop&amp;format=csv' in page
+
+
+def test_details_and_related_tabs_of_a_contact(client, salesperson, contact, django_assert_max_num_queries):
+    account = AccountFactory(name="Ursus Breweries SA", owner=salesperson)
+    Contact.objects.filter(pk=contact.pk).update(account=account, city="Cluj-Napoca")
+    OpportunityFactory(account=account, contact=contact, topic="Bere la halbă", owner=salesperson)
+    OpportunityFactory(account=account, topic="Altcineva", owner=salesperson)
+    client.force_login(salesperson)
+    with django_assert_max_num_queries(12):
+        details = client.get(reverse("contacts:details", args=[contact.pk]))
+    rows = {row["label"]: row for section in details.context["detail_sections"] for row in section["rows"]}
+    assert rows["Account"]["url"] == account.get_absolute_url() and rows["City"]["value"] == "Cluj-Napoca"
+    with django_assert_max_num_queries(14):
+        related = client.get(reverse("contacts:related", args=[contact.pk]))
+    html = related.content.decode()
+    assert "Bere la halbă" in html and "Altcineva" not in html
+    assert [entry["key"] for entry in related.context["related_lists"]] == ["opportunities", "invoices"]

@@ -101,12 +101,11 @@ def test_same_english_word_agrees_in_romanian_by_context():
         assert translation.gettext("Active") == "Activ"
 
 
-def test_the_empty_choice_of_a_select_and_the_required_marker_are_translated():
+def test_the_empty_choice_of_a_select_and_the_error_summary_are_translated():
     """Django 6.1's "- Select an option -" is not in its Romanian catalog: ours carries it (crm/apps.py)."""
     from django.db.models import fields
     from django.utils import translation
 
     with translation.override("ro"):
         assert str(fields.BLANK_CHOICE_LABEL) != "- Select an option -"
-        assert translation.gettext("required") != "required"
         assert translation.gettext("Please correct the following:") != "Please correct the following:"

@@ -95,7 +95,7 @@ def test_salesperson_invoices_an_opportunity_with_two_lines_and_marks_it_paid(pa
     page.locator("#id_lines-3-description").fill("Instalare")
     page.locator("#id_lines-3-unit_price").fill("400.00")
     page.locator("#id_lines-3-discount").fill("100.00")
-    page.get_by_role("button", name="Save").first.click()
+    page.get_by_role("button", name="Save & Close").first.click()
 
     # Back on the opportunity, which lists its new invoice with the total computed on save.
     expect(page).to_have_url(re.compile(rf"/opportunities/{opportunity.pk}/$"))

@@ -279,9 +279,9 @@ def test_list_runs_the_same_number_of_queries_for_1_and_50_rows(
         for _ in range(total):
             InvoiceFactory(account=account, contact=ContactFactory(account=account), opportunity=opportunity,
                            owner=salesperson)
-        # 1-2 session and user, 3-4 permissions, 5 count, 6 the page of rows with their customer and owner,
-        # and when narrowed, 7 the account it is narrowed to.
-        with django_assert_max_num_queries(6 + narrowed) as captured:
+        # 1-2 session and user, 3-4 permissions, 5 the user's saved views of the list, 6 count, 7 the page of rows
+        # with their customer and owner, and when narrowed, 8 the account it is narrowed to.
+        with django_assert_max_num_queries(7 + narrowed) as captured:
             response = client.get(reverse("invoices:list"), {"account": account.pk} if narrowed else {})
         assert response.status_code == 200
         assert len(response.context["table"].page.object_list) == min(total, 25)
@@ -542,3 +542,25 @@ def test_cancel_an_active_invoice_and_not_a_paid_one(client, salesperson):
 def test_unknown_invoice_is_404(client, salesperson):
     client.force_login(salesperson)
     assert client.get(reverse("invoices:detail", args=[999999])).status_code == 404
+
+
+def test_the_invoice_page_has_its_tabs_and_lists_its_lines_on_related(client, salesperson):
+    from decimal import Decimal
+
+    from invoices.services import invoice_create
+    from tests.factories import AccountFactory
+
+    invoice = invoice_create(
+        actor=salesperson,
+        account=AccountFactory(owner=salesperson),
+        name="Servicii cloud",
+        lines=[{"description": "Găzduire", "quantity": Decimal("2"), "unit_price": Decimal("1500.00")}],
+    )
+    client.force_login(salesperson)
+    summary = client.get(invoice.get_absolute_url()).content.decode()
+    assert ">Mark paid</a>" in summary and ">Assign</a>" in summary
+    details = client.get(f"{invoice.get_absolute_url()}details/").context["detail_sections"]
+    rows = {row["label"]: row["value"] for section in details for row in section["rows"]}
+    assert rows["Total amount"].endswith(invoice.currency) and rows["Invoice number"] == invoice.invoice_number
+    related = client.get(f"{invoice.get_absolute_url()}related/").content.decode()
+    assert "Găzduire" in related

@@ -309,9 +309,9 @@ def test_list_runs_the_same_number_of_queries_for_1_and_50_rows(
         Opportunity.objects.all().delete()
         for _ in range(total):
             OpportunityFactory(account=account, contact=ContactFactory(account=account), owner=salesperson)
-        # 1-2 session and user, 3-4 permissions, 5 count, 6 the page of rows with their customer and owner,
-        # and when narrowed, 7 the account it is narrowed to.
-        with django_assert_max_num_queries(6 + len(params)) as captured:
+        # 1-2 session and user, 3-4 permissions, 5 the user's saved views of the list, 6 count, 7 the page of rows
+        # with their customer and owner, and when narrowed, 8 the account it is narrowed to.
+        with django_assert_max_num_queries(7 + len(params)) as captured:
             response = client.get(reverse("opportunities:list"), params)
         assert response.status_code == 200
         assert len(response.context["table"].page.object_list) == min(total, 25)
@@ -591,3 +591,20 @@ def test_actions_refuse_get(client, salesperson):
     client.force_login(salesperson)
     for url in action_urls(opportunity):
         assert client.get(url).status_code == 405, url
+
+
+def test_the_opportunity_page_has_its_header_command_bar_and_three_tabs(client, salesperson):
+    from tests.factories import InvoiceFactory, OpportunityFactory
+
+    opportunity = OpportunityFactory(topic="Servere noi", owner=salesperson)
+    InvoiceFactory(opportunity=opportunity, account=opportunity.account, name="Găzduire", owner=salesperson)
+    client.force_login(salesperson)
+    summary = client.get(opportunity.get_absolute_url()).content.decode()
+    assert '<div class="command-bar" role="toolbar" aria-label="Commands">' in summary
+    for label in ["Edit", "New", "Assign", "Delete", "Close as Won", "Close as Lost"]:
+        assert f">{label}</a>" in summary, label
+    details = client.get(f"{opportunity.get_absolute_url()}details/")
+    titles = [section["title"] for section in details.context["detail_sections"]]
+    assert titles == ["Opportunity information", "Sales information", "Details"]
+    related = client.get(f"{opportunity.get_absolute_url()}related/").content.decode()
+    assert "Găzduire" in related
