@@ -1,4 +1,4 @@
-"""Dates: one way of writing them per language (crm/formats/), date pickers posting ISO, typed dates accepted."""
+"""Dates: one way of writing them per language (crm/formats/), on the pages and in the forms' date boxes."""
 
 import datetime
 import re
@@ -68,19 +68,21 @@ def test_romanian_month_names_are_lower_case():
         assert date_format(datetime.date(2026, 12, 1), "YEAR_MONTH_FORMAT") == "decembrie 2026"
 
 
-def test_every_date_field_of_the_record_forms_is_a_date_picker_with_an_iso_value(salesperson):
+def test_every_date_field_of_the_record_forms_is_a_date_box_in_the_languages_format(salesperson):
     opportunity = OpportunityFactory(owner=salesperson, estimated_close_date=datetime.date(2026, 12, 31))
-    for language in ("en", "ro"):
+    invoice = InvoiceFactory(invoice_date=datetime.date(2026, 12, 1), due_date=datetime.date(2026, 12, 31))
+    for language, picker, shown in (("en", "yyyy-mm-dd", "{:%Y-%m-%d}"), ("ro", "dd.mm.yyyy", "{:%d.%m.%Y}")):
         with translation.override(language):
             html = str(OpportunityForm(instance=opportunity, user=salesperson)["estimated_close_date"])
-            assert 'type="date"' in html and 'value="2026-12-31"' in html
-    invoice = InvoiceFactory(invoice_date=datetime.date(2026, 12, 1), due_date=datetime.date(2026, 12, 31))
-    form = InvoiceForm(instance=Invoice.objects.get(pk=invoice.pk), user=salesperson)
-    for name, value in (("invoice_date", "2026-12-01"), ("due_date", "2026-12-31")):
-        html = str(form[name])
-        assert 'type="date"' in html and f'value="{value}"' in html, name
-    assert 'type="date"' in str(MarkPaidForm()["paid_date"])
-    assert 'type="date"' in str(CloseAsLostForm()["close_date"])
+            assert f'data-date-picker="{picker}"' in html
+            assert f'value="{shown.format(datetime.date(2026, 12, 31))}"' in html
+            form = InvoiceForm(instance=Invoice.objects.get(pk=invoice.pk), user=salesperson)
+            for name in ("invoice_date", "due_date"):
+                html = str(form[name])
+                assert f'data-date-picker="{picker}"' in html
+                assert f'value="{shown.format(getattr(invoice, name))}"' in html, name
+            assert f'data-date-picker="{picker}"' in str(MarkPaidForm()["paid_date"])
+            assert f'data-date-picker="{picker}"' in str(CloseAsLostForm()["close_date"])
 
 
 @pytest.mark.parametrize("language", ["en", "ro"])

@@ -11,8 +11,10 @@ YEAR_MONTH_FORMAT = "F Y"
 MONTH_DAY_FORMAT = "j F"
 FIRST_DAY_OF_WEEK = 1
 
-# What a typed date may look like when the browser has no date picker (strptime syntax). ISO first: the
-# date picker posts it. Day before month, never mm/dd: "01/12/2026" would be read two ways.
+# What a typed date may look like (strptime syntax). The first is how a form's date field writes its value
+# (crm.record_forms.DATE_INPUT, and the date picker in static/js/date_picker.js): ISO, since English pages
+# write dates with a month name and a numeric day-before-month date is not what every English reader expects.
+# Day before month, never mm/dd: "01/12/2026" would be read two ways.
 DATE_INPUT_FORMATS = [
     "%Y-%m-%d",  # 2026-12-31
     "%d.%m.%Y",  # 31.12.2026

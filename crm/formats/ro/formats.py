@@ -13,11 +13,12 @@ YEAR_MONTH_FORMAT = "F Y"
 MONTH_DAY_FORMAT = "j F"
 FIRST_DAY_OF_WEEK = 1
 
-# What a typed date may look like when the browser has no date picker (strptime syntax); ISO first: the
-# date picker posts it.
+# What a typed date may look like (strptime syntax). The first is how a form's date field writes its value
+# (crm.record_forms.DATE_INPUT, and the date picker in static/js/date_picker.js): "31.12.2026", as the pages
+# show it. ISO stays accepted (Django adds it anyway): a date pasted from elsewhere, or posted by a script.
 DATE_INPUT_FORMATS = [
-    "%Y-%m-%d",  # 2026-12-31
     "%d.%m.%Y",  # 31.12.2026
+    "%Y-%m-%d",  # 2026-12-31
     "%d.%m.%y",  # 31.12.26
 ]
 DATETIME_INPUT_FORMATS = [
