@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from crm.tables import MoneyColumn, OwnerColumn, RecordTable, sorted_by
+from crm.tables import DateColumn, MoneyColumn, OwnerColumn, RecordTable, choice_label, sorted_by
 from opportunities.models import Opportunity
 
 
@@ -23,7 +23,7 @@ class OpportunityTable(RecordTable):
     # the customer's page lists its opportunities.
     customer = tables.Column(verbose_name=_("Customer"), empty_values=(), orderable=False)
     estimated_revenue = MoneyColumn(verbose_name=_("Estimated revenue"), order_by=sorted_by("estimated_revenue"))
-    estimated_close_date = tables.DateColumn(
+    estimated_close_date = DateColumn(
         verbose_name=_("Estimated close date"), order_by=sorted_by("estimated_close_date")
     )
     probability = tables.Column(
@@ -55,5 +55,5 @@ class OpportunityTable(RecordTable):
 
     def render_state(self, value, record):
         return format_html(
-            '<span class="badge {}">{}</span> {}', record.state, value, record.get_status_reason_display()
+            '<span class="badge {}">{}</span> {}', record.state, value, choice_label(record, "status_reason")
         )
