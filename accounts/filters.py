@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Industry, RelationshipType
 from crm.filters import RecordFilter
+from crm.lists import SystemView
 from crm.models import RecordStatus
 
 
@@ -14,6 +15,15 @@ class AccountFilter(RecordFilter):
         choices=RelationshipType.choices, label=_("Relationship type"), empty_label=_("All")
     )
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"), empty_label=_("All"))
+
+    # The list's system views (crm.lists), as Dynamics names them; All Accounts is today's default.
+    system_views = (
+        SystemView("all", _("All Accounts")),
+        SystemView("my_active", _("My Active Accounts"), {"scope": "mine", "status": RecordStatus.ACTIVE}),
+        SystemView("active", _("Active Accounts"), {"status": RecordStatus.ACTIVE}),
+        SystemView("inactive", _("Inactive Accounts"), {"status": RecordStatus.INACTIVE}),
+    )
+    default_view = "all"
 
     class Meta:
         model = Account

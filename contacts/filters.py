@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
 from crm.filters import RecordFilter, RecordNumberFilter, YesNoFilter
+from crm.lists import SystemView
 from crm.models import RecordStatus
 
 
@@ -14,6 +15,14 @@ class ContactFilter(RecordFilter):
         field_name="account", lookup_expr="isnull", exclude=True, label=_("Has an account")
     )
     account = RecordNumberFilter(field_name="account_id")
+
+    system_views = (
+        SystemView("all", _("All Contacts")),
+        SystemView("my_active", _("My Active Contacts"), {"scope": "mine", "status": RecordStatus.ACTIVE}),
+        SystemView("active", _("Active Contacts"), {"status": RecordStatus.ACTIVE}),
+        SystemView("inactive", _("Inactive Contacts"), {"status": RecordStatus.INACTIVE}),
+    )
+    default_view = "all"
 
     class Meta:
         model = Contact

@@ -184,3 +184,65 @@ class ExchangeRate(models.Model):
             raise ValidationError(
                 {"rate": ValidationError(_("The base currency's rate is always 1."), code="base_currency_rate")}
             )
+
+
+class SavedView(models.Model):
+    """A user's own view of a list: its filters, sort and columns, under a name (Dynamics' personal views).
+
+    ``list_key`` names a list registered in crm.lists ("accounts"); ``filters`` holds only
+    parameters that list's FilterSet accepts, ``columns`` only names of its table's columns
+    (checked by clean()). Written through crm.lists.services.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("user")
+    )
+    list_key = models.CharField(_("list"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    sort = models.CharField(_("sort"), max_length=100, blank=True)
+    # Empty: the table's own columns.
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified on"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["list_key", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "user",
+                "list_key",
+                models.functions.Lower("name"),
+                name="saved_view_unique_name",
+                violation_error_message=_("You already have a view with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        from crm.lists import registered
+
+        record_list = registered().get(self.list_key)
+        if record_list is None:
+            raise ValidationError({"list_key": _("There is no such list.")}, code="unknown_list")
+        errors = {}
+        for name, clean in [
+            ("filters", record_list.clean_filters),
+            ("sort", record_list.clean_sort),
+            ("columns", record_list.clean_columns),
+        ]:
+            try:
+                setattr(self, name, clean(getattr(self, name)))
+            except ValueError:
+                errors[name] = ValidationError(_("This list cannot show that."), code=f"invalid_{name}")
+        if errors:
+            raise ValidationError(errors)
+
+
+from crm.exports.models import ExportJob  # noqa: E402, F401  (a model of the crm app)
+from crm.imports.models import ImportJob, ImportJobRecord, ImportRowIssue  # noqa: E402, F401  (models of the crm app)

@@ -29,5 +29,6 @@ urlpatterns = [
     path("dashboard/", include("crm.dashboard.urls")),
     path("imports/", include("crm.imports.urls")),
     path("exports/", include("crm.exports.urls")),
+    path("lists/", include("crm.lists.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from contextlib import ExitStack, contextmanager
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connections, router, transaction
 from django.shortcuts import redirect
@@ -12,8 +13,10 @@ from django.utils.translation import ngettext_lazy
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from crm import permissions
+from crm import lists, permissions
 from crm.db_router import replica_reads
+from crm.lists.bulk import bulk_actions
+from crm.lists.state import resolve
 from crm.pagination import BoundedPaginator
 from crm.params import query_text
 
@@ -59,9 +62,13 @@ class RecordListView(SingleTableMixin, FilterView):
     """A filtered, sortable, paged list; subclasses set table_class, filterset_class and selector.
 
     ``selector`` is a function taking ``user=`` and returning the user's scoped queryset.
+    ``list_key`` names the list as its app registered it in crm.lists (its system views, the
+    user's saved views, chosen columns and bulk actions on the selected rows); without one the
+    list has none of those.
     """
 
     selector = None
+    list_key = None
     title = None
     # The result count above the table: "%(number)s" is the count as the language writes it.
     count_text = ngettext_lazy("%(number)s record", "%(number)s records", "count")
@@ -84,14 +91,44 @@ class RecordListView(SingleTableMixin, FilterView):
                 response.render()
             return response
 
+    def get(self, request, *args, **kwargs):
+        self.list_state = None
+        if self.list_key is not None:
+            self.list_state = resolve(lists.get_list(self.list_key), user=request.user, params=request.GET)
+            if self.list_state.warning:
+                messages.warning(request, self.list_state.warning)
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return type(self).selector(user=self.request.user)
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # The table renders a selection checkbox per row (form="bulk-selection") when asked to.
+        table.selectable = self.list_state is not None
+        return table
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        state = self.list_state
+        if state is not None:
+            if state.sort:
+                # The view's sort; a ?sort= chosen on the headers still wins (RequestConfig).
+                kwargs["order_by"] = state.sort
+            if state.columns:
+                kwargs["exclude"] = [name for name, _header in state.record_list.columns() if name not in state.columns]
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
         context["can_add"] = permissions.can_add(self.request.user, self.filterset_class._meta.model)
         context["result_count"] = self.result_count(context["table"])
+        state = self.list_state
+        if state is not None:
+            context["list_state"] = state
+            context["list_key"] = self.list_key
+            context["bulk_actions"] = bulk_actions(state.record_list, self.request.user)
         return context
 
     def result_count(self, table):
@@ -113,6 +150,9 @@ class RecordListView(SingleTableMixin, FilterView):
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["request"] = self.request
+        if self.list_state is not None:
+            # The view's filters, each replaced by the request's own value of it.
+            kwargs["data"] = self.list_state.data or None
         return kwargs
 
     def get_template_names(self):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import account_family_ids
 from crm.currencies import CURRENCY_CHOICES
 from crm.filters import RecordFilter, RecordNumberFilter, YesNoFilter
+from crm.lists import SystemView
 from invoices.models import Invoice, InvoiceState
 
 
@@ -24,6 +25,18 @@ class InvoiceFilter(RecordFilter):
     paid_this_year = YesNoFilter(method="filter_paid_this_year", label=_("Paid this year"))
     account_tree = RecordNumberFilter(method="filter_account_tree")
     owner = RecordNumberFilter(field_name="owner_id")
+
+    system_views = (
+        SystemView("all", _("All Invoices")),
+        SystemView(
+            "my_active", _("My Active Invoices"), {"scope": "mine", "state": InvoiceState.ACTIVE}, sort="due_date"
+        ),
+        SystemView("active", _("Active Invoices"), {"state": InvoiceState.ACTIVE}, sort="due_date"),
+        SystemView("overdue", _("Overdue Invoices"), {"overdue": "true"}, sort="due_date"),
+        SystemView("paid", _("Paid Invoices"), {"state": InvoiceState.PAID}),
+        SystemView("canceled", _("Canceled Invoices"), {"state": InvoiceState.CANCELED}),
+    )
+    default_view = "all"
 
     class Meta:
         model = Invoice

@@ -7,13 +7,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.selectors import account_family_ids
 from crm.currencies import CURRENCY_CHOICES
 from crm.filters import RecordFilter, RecordNumberFilter, YesNoFilter
+from crm.lists import SystemView
 from opportunities.models import Opportunity, OpportunityState, SalesStage
+
+# The state filter's choice for won and lost together (Dynamics' Closed Opportunities).
+CLOSED = "closed"
 
 
 class OpportunityFilter(RecordFilter):
     search_fields = ("topic", "account__name", "contact__last_name", "contact__first_name")
 
-    state = django_filters.ChoiceFilter(choices=OpportunityState.choices, label=_("Status"), empty_label=_("All"))
+    state = django_filters.ChoiceFilter(
+        choices=[*OpportunityState.choices, (CLOSED, _("Closed (won or lost)"))],
+        method="filter_state",
+        label=_("Status"),
+        empty_label=_("All"),
+    )
     sales_stage = django_filters.ChoiceFilter(choices=SalesStage.choices, label=_("Sales stage"), empty_label=_("All"))
     account = RecordNumberFilter(field_name="account_id")
     contact = RecordNumberFilter(field_name="contact_id")
@@ -26,12 +35,28 @@ class OpportunityFilter(RecordFilter):
     account_tree = RecordNumberFilter(method="filter_account_tree")
     owner = RecordNumberFilter(field_name="owner_id")
 
+    system_views = (
+        SystemView("all", _("All Opportunities")),
+        SystemView("my_open", _("My Open Opportunities"), {"scope": "mine", "state": OpportunityState.OPEN},
+                   sort="estimated_close_date"),
+        SystemView("open", _("Open Opportunities"), {"state": OpportunityState.OPEN}, sort="estimated_close_date"),
+        SystemView("closed", _("Closed Opportunities"), {"state": CLOSED}),
+        SystemView("won", _("Won Opportunities"), {"state": OpportunityState.WON}),
+        SystemView("lost", _("Lost Opportunities"), {"state": OpportunityState.LOST}),
+    )
+    default_view = "all"
+
     class Meta:
         model = Opportunity
         fields = [
             "q", "scope", "state", "sales_stage", "currency", "closed_this_year", "closing_this_month",
             "account", "contact", "account_tree", "owner",
         ]
+
+    def filter_state(self, queryset, name, value):
+        if value == CLOSED:
+            return queryset.filter(state__in=[OpportunityState.WON, OpportunityState.LOST])
+        return queryset.filter(state=value) if value else queryset
 
     def filter_closed_this_year(self, queryset, name, value):
         if value is None:

@@ -75,7 +75,7 @@ def test_a_changed_filter_applies_at_once_with_javascript_and_by_the_apply_butto
     assert 'hx-trigger="change' in form and 'hx-target="#results"' in form
     # The partial is the whole #results element: swapped in place of it, never nested inside it.
     assert 'hx-swap="outerHTML"' in form
-    assert '<button type="submit" class="button">Apply</button>' in html
+    assert '<button type="submit" class="btn btn-outline-secondary">Apply</button>' in html
     # The sort chosen on the headers stays when a filter changes.
     assert '<input type="hidden" name="sort" value="-total_amount">' in html
     assert re.search(r'<script src="/static/js/record_list\.js" defer nonce="[^"]+"></script>', html)
@@ -125,7 +125,11 @@ def page_links(html):
     """The pagination's links as (text, page number, extra attributes)."""
     nav = re.search(r'<nav class="pagination-nav" aria-label="Pages">.*?</nav>', html, re.S).group(0)
     links = re.findall(r'<a href="\?[^"]*page=(\d+)[^"]*"([^>]*)>([^<]*)</a>', nav)
-    return [(text, int(number), attributes.strip()) for number, attributes, text in links]
+    # Bootstrap's page links: each has the class page-link beside the attributes that tell them apart.
+    assert all('class="page-link"' in attributes for _number, attributes, _text in links)
+    return [
+        (text, int(number), attributes.replace('class="page-link"', "").strip()) for number, attributes, text in links
+    ]
 
 
 @pytest.mark.parametrize("list_name", LISTS)
@@ -146,7 +150,7 @@ def test_pagination_offers_first_previous_a_window_of_pages_next_and_last(client
     ]
     first_page = page(client, list_name, per_page=1)
     assert [text for text, _number, _attributes in page_links(first_page)] == ["1", "2", "3", "Next", "Last"]
-    assert '<li class="previous disabled"><span>Previous</span></li>' in first_page
+    assert '<li class="page-item previous disabled"><span class="page-link">Previous</span></li>' in first_page
     # django-tables2's own untranslated "next" and "previous" are gone.
     assert not re.search(r">\s*(next|previous)\s*<", first_page)
 

@@ -22,6 +22,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from accounts.models import Account
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
+from crm.models import SavedView
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -88,6 +89,7 @@ class Records:
     invoice: object
     import_job: ImportJob
     export_job: ExportJob
+    saved_view: SavedView
 
 
 def make_records(owner) -> Records:
@@ -113,7 +115,8 @@ def make_records(owner) -> Records:
     export_job = ExportJob.objects.create(target="accounts", file_format="csv", created_by=owner,
                                           state=ExportState.COMPLETED)
     export_job.file.save("accounts.csv", ContentFile(b"Account Name\r\n"), save=True)
-    return Records(account, contact, opportunity, invoice, import_job, export_job)
+    saved_view = SavedView.objects.create(user=owner, list_key="accounts", name="Mine", filters={"scope": "mine"})
+    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view)
 
 
 # The record a URL's ``pk`` names, by the URL's namespace.
@@ -124,9 +127,16 @@ PK_RECORDS = {
     "invoices": "invoice",
     "imports": "import_job",
     "exports": "export_job",
+    "lists": "saved_view",
 }
 # Arguments that are not record numbers: one value each that names something that exists.
-FIXED_ARGUMENTS = {"source": "accounts", "file_format": "csv", "app_label": "accounts", "url": "nonexistent/"}
+FIXED_ARGUMENTS = {
+    "source": "accounts",
+    "file_format": "csv",
+    "app_label": "accounts",
+    "url": "nonexistent/",
+    "list_key": "accounts",
+}
 
 
 def url_arguments(route: Route, records: Records) -> dict:

@@ -17,6 +17,7 @@ from accounts.services import account_create, account_update
 from contacts.services import contact_create, contact_update
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
+from crm.models import SavedView
 from invoices.services import invoice_create
 from opportunities.services import opportunity_create, opportunity_update
 from tests.factories import AdministratorFactory, SalespersonFactory
@@ -72,7 +73,9 @@ def hostile():
                                       values=[PAYLOAD])
     export_job = ExportJob.objects.create(target="accounts", file_format="csv", created_by=admin,
                                           state=ExportState.FAILED, message=PAYLOAD, query=f"q={PAYLOAD}")
-    return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job)
+    # A saved view of the owner's with a hostile name, for the list's view selector and the views page.
+    saved_view = SavedView.objects.create(user=owner, list_key="accounts", name=PAYLOAD[:80], filters={})
+    return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job, saved_view)
 
 
 # The pages that show the hostile records, with the query that finds them where one is needed.
