@@ -30,5 +30,6 @@ urlpatterns = [
     path("imports/", include("crm.imports.urls")),
     path("exports/", include("crm.exports.urls")),
     path("lists/", include("crm.lists.urls")),
+    path("search/", include("crm.search.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -61,6 +61,9 @@ RECORD_URLS = {
     "list": {"GET": READ, "POST": GET_ONLY},
     "create": {"GET": READ, "POST": READ},  # an empty form comes back with its errors
     "detail": {"GET": READ, "POST": GET_ONLY},
+    # The record page's Details and Related tabs.
+    "details": {"GET": READ, "POST": GET_ONLY},
+    "related": {"GET": READ, "POST": GET_ONLY},
     "edit": {"GET": READ, "POST": READ},
     "delete": {"GET": OWNER_PAGE, "POST": OWNER_COMMAND},
     "reassign": {"GET": OWNER_PAGE, "POST": OWNER_PAGE},
@@ -109,6 +112,8 @@ EXPECTED = {
     "invoices:cancel": {"GET": READ, "POST": COMMAND},  # GET: the confirmation page
     "invoices:export": {"GET": READ, "POST": GET_ONLY},
     "crm:pick": {"GET": READ, "POST": READ},
+    # The global search: each kind only for who may read it, so a user without a role finds nothing, but may ask.
+    "search:results": {"GET": SIGNED_IN, "POST": GET_ONLY},
     "dashboard:index": {"GET": READ, "POST": READ},
     "imports:list": {"GET": IMPORTER, "POST": (LOGIN, 403, 403, 405, 405)},
     "imports:start": {"GET": IMPORTER, "POST": IMPORTER},
@@ -117,6 +122,11 @@ EXPECTED = {
     "imports:undo": {"GET": POST_ONLY, "POST": (LOGIN, 403, 403, Own(REDIRECT, 404), REDIRECT)},
     "exports:detail": {"GET": EXPORT_JOB_PAGE, "POST": EXPORT_JOB_PAGE},
     "exports:download": {"GET": EXPORT_JOB_PAGE, "POST": EXPORT_JOB_PAGE},
+    # A list's views and bulk actions: for whoever reads the list; each user's saved views are their own.
+    "lists:views": {"GET": READ, "POST": (LOGIN, 403, 400, 400, 400)},  # POST: Save view as, without a name
+    "lists:view_update": {"GET": POST_ONLY, "POST": (LOGIN, 403, *[Own(400, 404)] * 3)},  # without a name
+    "lists:view_delete": {"GET": (LOGIN, 403, *[Own(200, 404)] * 3), "POST": (LOGIN, 403, *[Own(REDIRECT, 404)] * 3)},
+    "lists:bulk": {"GET": POST_ONLY, "POST": (LOGIN, 403, 400, 400, 400)},  # POST: no action named
 }
 
 # The admin: staff only. Whoever is not staff is sent to sign in (the site's sign-in or the admin's); a
