@@ -24,7 +24,7 @@ from contacts.tables import ContactTable
 from crm import permissions
 from crm.params import query_text, record_number
 from crm.record_forms import changed_form_data
-from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, panel_switches
+from crm.record_pages import RecordPageView, details_tab_sections, panel_switches
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -121,24 +121,7 @@ class AccountDetailView(RecordPageView):
     selector = selectors.account_get
     url_namespace = "accounts"
     record_name = "account"
-    detail_sections = (
-        (
-            gettext_lazy("Account information"),
-            [
-                "name",
-                "account_number",
-                "relationship_type",
-                "industry",
-                "parent_account",
-                "primary_contact",
-                "main_phone",
-                "email",
-                "website",
-            ],
-        ),
-        (gettext_lazy("Address"), ["street", "city", "county", "postal_code", "country"]),
-        (gettext_lazy("Details"), ["annual_revenue", "number_of_employees", "description", "status", *RECORD_HISTORY_FIELDS]),
-    )
+    detail_sections = details_tab_sections(AccountForm, ["status"])
 
     def get(self, request, *args, **kwargs):
         if self.tab == "summary" and request.htmx and request.htmx.target == "contacts-panel":
@@ -149,15 +132,6 @@ class AccountDetailView(RecordPageView):
         if self.tab == "summary" and request.htmx and request.htmx.target == "customer-panel":
             response.template_name = CUSTOMER_PANEL
         return response
-
-    def command_context(self, account):
-        user = self.request.user
-        return {
-            "can_add": permissions.can_add(user, Account),
-            "can_change": permissions.can_change(user, account),
-            "can_delete": permissions.can_delete(user, account),
-            "can_reassign": permissions.can_reassign(user, account),
-        }
 
     def summary_context(self, account):
         user = self.request.user

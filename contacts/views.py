@@ -16,7 +16,7 @@ from contacts.tables import ContactTable
 from crm import permissions
 from crm.params import query_number
 from crm.record_forms import changed_form_data
-from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, panel_switches
+from crm.record_pages import RecordPageView, details_tab_sections, panel_switches
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -107,38 +107,13 @@ class ContactDetailView(RecordPageView):
     selector = selectors.contact_get
     url_namespace = "contacts"
     record_name = "contact"
-    detail_sections = (
-        (
-            gettext_lazy("Contact information"),
-            [
-                "first_name",
-                "last_name",
-                "job_title",
-                "account",
-                "email",
-                "business_phone",
-                "mobile_phone",
-                "preferred_contact_method",
-            ],
-        ),
-        (gettext_lazy("Address"), ["street", "city", "county", "postal_code", "country"]),
-        (gettext_lazy("Details"), ["description", "status", *RECORD_HISTORY_FIELDS]),
-    )
+    detail_sections = details_tab_sections(ContactForm, ["status"])
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         if self.tab == "summary" and request.htmx and request.htmx.target == "customer-panel":
             response.template_name = "includes/panels/customer_panel.html"
         return response
-
-    def command_context(self, contact):
-        user = self.request.user
-        return {
-            "can_add": permissions.can_add(user, Contact),
-            "can_change": permissions.can_change(user, contact),
-            "can_delete": permissions.can_delete(user, contact),
-            "can_reassign": permissions.can_reassign(user, contact),
-        }
 
     def summary_context(self, contact):
         user = self.request.user

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from crm import permissions
 from crm.models import MoneyField
 from crm.params import query_text, record_number
 
@@ -98,8 +100,14 @@ class RecordPageView(TemplateView):
         return type(self).selector(user=self.request.user, pk=self.kwargs["pk"])
 
     def command_context(self, record) -> dict:
-        """The permissions the header's command bar asks (can_change, can_delete...)."""
-        return {}
+        """The permissions the header's command bar asks; an area adds its own commands' to these."""
+        user = self.request.user
+        return {
+            "can_add": permissions.can_add(user, type(record)),
+            "can_change": permissions.can_change(user, record),
+            "can_delete": permissions.can_delete(user, record),
+            "can_reassign": permissions.can_reassign(user, record),
+        }
 
     def summary_context(self, record) -> dict:
         return {}
@@ -148,6 +156,15 @@ def tab_urls(namespace, record) -> dict:
 
 # The Details tab's last section on every record: who owns it and who changed it when.
 RECORD_HISTORY_FIELDS = ["owner", "created_at", "created_by", "modified_at", "modified_by"]
+
+
+def details_tab_sections(form_class, status_fields=()):
+    """The Details tab's sections: the record form's own (RecordFormMixin.sections), then the fields no form
+    edits, the record's status and who owns it and changed it when."""
+    return (
+        *form_class.sections,
+        (gettext_lazy("Status and history"), [*status_fields, *RECORD_HISTORY_FIELDS]),
+    )
 
 
 def panel_switches(options, current):

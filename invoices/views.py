@@ -13,7 +13,7 @@ from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
 from crm.record_forms import changed_form_data
-from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, tab_urls
+from crm.record_pages import RecordPageView, details_tab_sections, tab_urls
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -208,24 +208,12 @@ class InvoiceTabView(RecordPageView):
     selector = invoice_get
     url_namespace = "invoices"
     record_name = "invoice"
-    detail_sections = (
-        (gettext_lazy("Invoice information"), ["invoice_number", "name", "account", "contact", "opportunity"]),
-        (
-            gettext_lazy("Dates and status"),
-            ["invoice_date", "due_date", "state", "status_reason", "paid_date", "total_amount", "description"],
-        ),
-        (gettext_lazy("Details"), RECORD_HISTORY_FIELDS),
+    detail_sections = details_tab_sections(
+        InvoiceForm, ["state", "paid_date", "subtotal", "discount_total", "tax_total", "total_amount"]
     )
 
     def command_context(self, invoice):
-        user = self.request.user
-        return {
-            "can_add": permissions.can_add(user, Invoice),
-            "can_change": permissions.can_change(user, invoice),
-            "can_delete": permissions.can_delete(user, invoice),
-            "can_reassign": permissions.can_reassign(user, invoice),
-            "is_active": invoice.state == InvoiceState.ACTIVE,
-        }
+        return {**super().command_context(invoice), "is_active": invoice.state == InvoiceState.ACTIVE}
 
     def related_lists(self, invoice):
         return [("lines", _("Line items"), InvoiceLineTable, invoice.lines.order_by("position", "pk"))]

@@ -11,7 +11,7 @@ from accounts.selectors import account_list
 from contacts.selectors import contact_list
 from crm import permissions
 from crm.record_forms import changed_form_data
-from crm.record_pages import RECORD_HISTORY_FIELDS, RecordPageView, tab_urls
+from crm.record_pages import RecordPageView, details_tab_sections, tab_urls
 from crm.record_views import (
     RecordDeleteView,
     RecordReassignView,
@@ -137,32 +137,12 @@ class OpportunityTabView(RecordPageView):
     selector = opportunity_get
     url_namespace = "opportunities"
     record_name = "opportunity"
-    detail_sections = (
-        (gettext_lazy("Opportunity information"), ["topic", "account", "contact", "description"]),
-        (
-            gettext_lazy("Sales information"),
-            [
-                "estimated_revenue",
-                "estimated_close_date",
-                "probability",
-                "sales_stage",
-                "state",
-                "status_reason",
-                "actual_revenue",
-                "actual_close_date",
-            ],
-        ),
-        (gettext_lazy("Details"), RECORD_HISTORY_FIELDS),
-    )
+    detail_sections = details_tab_sections(OpportunityForm, ["state", "actual_revenue", "actual_close_date"])
 
     def command_context(self, opportunity):
-        user = self.request.user
         return {
-            "can_add": permissions.can_add(user, Opportunity),
-            "can_change": permissions.can_change(user, opportunity),
-            "can_delete": permissions.can_delete(user, opportunity),
-            "can_reassign": permissions.can_reassign(user, opportunity),
-            "can_add_invoice": permissions.can_add(user, Invoice),
+            **super().command_context(opportunity),
+            "can_add_invoice": permissions.can_add(self.request.user, Invoice),
         }
 
     def related_lists(self, opportunity):

@@ -577,15 +577,19 @@ def test_details_tab_lists_every_field_in_its_section(client, salesperson, accou
     client.force_login(salesperson)
     response = client.get(reverse("accounts:details", args=[account.pk]))
     assert response.status_code == 200
-    sections = {section["title"]: {row["label"]: row for row in section["rows"]} for section in response.context["detail_sections"]}
-    assert list(sections) == ["Account information", "Address", "Details"]
+    sections = {
+        section["title"]: {row["label"]: row for row in section["rows"]}
+        for section in response.context["detail_sections"]
+    }
+    # The form's sections, then the record's status and history.
+    assert list(sections) == ["Account information", "Address", "Details", "Status and history"]
     assert sections["Account information"]["Parent account"]["url"] == parent.get_absolute_url()
     assert sections["Account information"]["Industry"]["value"] == "Retail"
     assert sections["Address"]["City"]["value"] == "Brașov"
     assert sections["Details"]["Annual revenue"]["value"] == f"1,234,567.50 {account.currency}"
-    assert sections["Details"]["Owner"]["value"] == salesperson.get_full_name()
+    assert sections["Status and history"]["Owner"]["value"] == salesperson.get_full_name()
     html = response.content.decode()
-    assert 'class="nav-link active" aria-current="page" href="/accounts/%d/details/"' % account.pk in html
+    assert f'class="nav-link active" aria-current="page" href="/accounts/{account.pk}/details/"' in html
 
 
 def test_related_tab_lists_contacts_opportunities_invoices_in_full(client, salesperson, account):
@@ -602,7 +606,8 @@ def test_related_tab_lists_contacts_opportunities_invoices_in_full(client, sales
     assert "Altundeva" not in html and "Servere noi" in html and "Găzduire" in html
     # Each list pages on its own.
     second = client.get(reverse("accounts:related", args=[account.pk]), {"contacts-page": 2})
-    assert len({entry["key"]: entry["table"] for entry in second.context["related_lists"]}["contacts"].page.object_list) == 5
+    contacts = {entry["key"]: entry["table"] for entry in second.context["related_lists"]}["contacts"]
+    assert len(contacts.page.object_list) == 5
 
 
 @pytest.mark.parametrize("tab", ["details", "related"])

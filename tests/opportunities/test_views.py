@@ -605,6 +605,6 @@ def test_the_opportunity_page_has_its_header_command_bar_and_three_tabs(client, 
         assert f">{label}</a>" in summary, label
     details = client.get(f"{opportunity.get_absolute_url()}details/")
     titles = [section["title"] for section in details.context["detail_sections"]]
-    assert titles == ["Opportunity information", "Sales information", "Details"]
+    assert titles == ["Opportunity information", "Sales information", "Details", "Status and history"]
     related = client.get(f"{opportunity.get_absolute_url()}related/").content.decode()
     assert "Găzduire" in related
