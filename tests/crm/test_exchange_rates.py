@@ -279,12 +279,12 @@ def test_paid_and_canceled_invoices_keep_the_day_s_rate(salesperson, account, eu
     ("module", "model", "amount", "base"),
     [
         (
-            "opportunities.migrations.0003_amounts_in_base_currency",
+            "opportunities.migrations.0004_fill_base_amounts",
             Opportunity,
             "estimated_revenue",
             "estimated_revenue_base",
         ),
-        ("invoices.migrations.0005_amounts_in_base_currency", Invoice, "total_amount", "total_amount_base"),
+        ("invoices.migrations.0006_fill_base_amounts", Invoice, "total_amount", "total_amount_base"),
     ],
 )
 def test_the_migration_fills_existing_rows_from_the_rates(salesperson, module, model, amount, base):
@@ -337,3 +337,20 @@ def test_seed_scale_has_a_rate_for_every_currency_it_uses(salesperson):
     call_command("seed_scale", no_progress=True, accounts=20, large=0, defer_indexes="no")
     assert {"EUR", "USD"} <= current_rates().keys()
     _all_in_base()
+
+
+def test_the_backfill_goes_batch_by_batch_over_every_row(salesperson):
+    from crm.migration_operations import backfill_base_amounts
+
+    rows = [OpportunityFactory(owner=salesperson, currency="RON", estimated_revenue=D(n)) for n in range(1, 8)]
+    Opportunity.objects.update(estimated_revenue_base=None, exchange_rate=None)
+    # Batches of 3 ids over 7 rows: the last batch is partial, and no row is left out.
+    backfill_base_amounts(
+        apps,
+        "opportunities.Opportunity",
+        amount_field="estimated_revenue",
+        base_field="estimated_revenue_base",
+        batch_rows=3,
+    )
+    assert sorted(Opportunity.objects.values_list("estimated_revenue_base", flat=True)) == [D(n) for n in range(1, 8)]
+    assert len(rows) == 7
