@@ -113,6 +113,13 @@ def open_add_existing_contact(page):
     page.wait_for_selector("#lookup-results li")
 
 
+def select_two_rows(page):
+    """Tick two rows of a list, so its bulk-action bar is in use."""
+    boxes = page.locator("input[name=selected]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+
+
 def wait_for_charts(page):
     page.wait_for_function(
         "() => [...document.querySelectorAll('canvas[data-chart]')].every((canvas) => Chart.getChart(canvas))"
@@ -145,6 +152,9 @@ def main_pages(book, *, with_errors=True):
         ("invoice-summary", f"/invoices/{book['invoice'].pk}/", None),
         ("invoice-details", f"/invoices/{book['invoice'].pk}/details/", None),
         ("add-existing-contact", f"/accounts/{account.pk}/", open_add_existing_contact),
+        ("search-results", "/search/?q=Carpa%C8%9Bi", None),
+        ("accounts-list-views", "/lists/accounts/views/", None),
+        ("accounts-list-selected", "/accounts/", select_two_rows),
     ]
     for kind in ("accounts", "contacts", "opportunities", "invoices"):
         pages.append((f"{kind}-form", f"/{kind}/new/", None))
