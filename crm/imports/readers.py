@@ -12,11 +12,14 @@ import csv
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
+import charset_normalizer
+import vobject
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -108,13 +111,14 @@ def table_from_rows(format_name, headers, numbered_rows, total=None) -> Table:
     return _table(format_name, list(headers), numbered_rows, total=total)
 
 
-def open_table(stream, *, size=None, within=None, seconds=None) -> Table:
+def open_table(stream, *, size=None, within=None, seconds=None, encoding=None) -> Table:
     """Recognise the format of the binary ``stream`` and return its Table; raise FileRefused otherwise.
 
     CSV is read here, as it streams in bounded memory. Workbooks, XML and vCards are read by a child
     process with memory and CPU limits (crm.imports.sandbox), after the cheap checks of an archive's
     directory here. ``within``: the seconds a web request waits for the header (TooSlowToCheck past
-    them); ``seconds``: a lower CPU limit for the child than the setting's.
+    them); ``seconds``: a lower CPU limit for the child than the setting's. ``encoding``: the codec a text
+    file (CSV, vCard) is read with, instead of the one guessed (import_data --encoding).
     """
     limit = getattr(settings, "CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
     if size is None:
@@ -135,11 +139,19 @@ def open_table(stream, *, size=None, within=None, seconds=None) -> Table:
         return _sandboxed(stream, within=within, seconds=seconds, read_size=unpacked)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
-    encoding = detect_encoding(stream)
-    text_head = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
-    if text_head.startswith("<") or text_head[:11].upper() == "BEGIN:VCARD":
+    guess = _given_encoding(encoding) if encoding else guess_encoding(stream)
+    text_head = head.decode(guess.encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    if text_head.startswith("<"):
         return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
-    return _open_csv(stream, encoding)
+    if text_head[:11].upper() == "BEGIN:VCARD":
+        if encoding:
+            # The child guesses for itself: give it the cards transcoded to UTF-8, which it reads as such. The
+            # copy is removed once the child has opened it (it has, when the header arrives) and keeps reading.
+            with _transcoded(stream, guess.encoding) as utf8:
+                table = _sandboxed(utf8, within=within, seconds=seconds, read_size=size)
+            return _note_encoding(table, guess)
+        return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
+    return _note_encoding(_open_csv(stream, guess.encoding), guess)
 
 
 def open_here(stream) -> Table:
@@ -151,13 +163,37 @@ def open_here(stream) -> Table:
         return _open_zip(stream)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _open_tablib(stream, "xls", "Excel 97-2003 (.xls)")
-    encoding = detect_encoding(stream)
-    text_head = head.decode(encoding, errors="replace").lstrip("\ufeff \t\r\n")
+    guess = guess_encoding(stream)
+    text_head = head.decode(guess.encoding, errors="replace").lstrip("\ufeff \t\r\n")
     if text_head.startswith("<"):
         return _open_xml(stream)
     if text_head[:11].upper() == "BEGIN:VCARD":
-        return _open_vcard(stream, encoding)
-    return _open_csv(stream, encoding)
+        return _note_encoding(_open_vcard(stream, guess.encoding), guess)
+    return _note_encoding(_open_csv(stream, guess.encoding), guess)
+
+
+class _transcoded:
+    """A temporary UTF-8 copy of a text ``stream`` decoded with ``encoding``, removed on leaving."""
+
+    def __init__(self, stream, encoding):
+        import tempfile
+
+        stream.seek(0)
+        self.handle = tempfile.NamedTemporaryFile(prefix="crm-import-", suffix=".txt")  # noqa: SIM115
+        text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+        try:
+            while chunk := text.read(1 << 18):
+                self.handle.write(chunk.encode("utf-8"))
+        finally:
+            text.detach()
+        self.handle.flush()
+        self.handle.seek(0)
+
+    def __enter__(self):
+        return self.handle
+
+    def __exit__(self, *exc):
+        self.handle.close()
 
 
 def _sandboxed(stream, *, within, seconds, read_size) -> Table:
@@ -199,10 +235,116 @@ def _sandboxed(stream, *, within, seconds, read_size) -> Table:
 _CP1250_LETTERS = set("ăşţĂŞŢčěřőűćĄąŁłŚśŹźŻż")
 _CP1252_LETTERS = set("àèìòõøåæÀÈÒØÅÆ")
 
+# How plausible a non-ASCII letter is in the languages of the files we get: Romanian's and the Western European
+# ones' most written letters score 2, the Central European ones 1.5 (so Mac Roman's Müller beats Windows-1250's
+# Mźller, but Plzeň is not read as Plzeò), any other letter 1.
+_COMMON_LETTERS = set("ăâîșțşţĂÂÎȘȚŞŢäöüßÄÖÜéèêëàáâçíìïóòôúùûñÉÈÀÇÑåæøÅÆØ")
+_CENTRAL_LETTERS = set("ščřžěňťďůýźśćńłąężőűŠČŘŽĚŇŤĎŮÝŹŚĆŃŁĄĘŻŐŰ")
+_LEGACY_CANDIDATES = ("cp1250", "cp1252", "mac_roman")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+ENCODING_NAMES = {
+    "utf-8-sig": "UTF-8", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE", "cp1250": "Windows-1250",
+    "cp1252": "Windows-1252", "mac_roman": "Mac Roman",
+}
 
-def detect_encoding(stream) -> str:
-    """Return 'utf-8-sig' for valid UTF-8, else the likelier of Windows-1250 and Windows-1252."""
+
+@dataclass
+class EncodingGuess:
+    """The encoding a text file is read with, how it was found, and the others it could have been."""
+
+    encoding: str
+    how: str  # "bom", "valid", "nul pattern", "letters", "charset-normalizer" or "given"
+    candidates: list[str] = field(default_factory=list)
+
+    @property
+    def weak(self) -> bool:
+        return len(self.candidates) > 1
+
+
+def _utf16_by_nuls(sample: bytes) -> str | None:
+    """UTF-16 without a BOM, from its NUL pattern: in mostly-ASCII text every other byte is NUL."""
+    sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    pairs = len(sample) // 2
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    for nuls, other, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if nuls >= pairs * 0.6 and other <= pairs * 0.02:
+            try:
+                sample.decode(encoding)
+            except UnicodeDecodeError:
+                # The sample may end inside a surrogate pair; anything else is not UTF-16.
+                try:
+                    sample[:-2].decode(encoding)
+                except UnicodeDecodeError:
+                    return None
+            return encoding
+    return None
+
+
+def _letter_score(text: str) -> float:
+    """Score how much ``text`` reads like words: accented letters inside words gain, stray symbols lose."""
+    score = 0
+    for match in _NON_ASCII.finditer(text):
+        index, ch = match.start(), match.group()
+        before = text[index - 1] if index else " "
+        after = text[index + 1] if index + 1 < len(text) else " "
+        then = text[index + 2] if index + 2 < len(text) else " "
+        if not ch.isalpha():
+            if ch == "\ufffd" or (before.isalpha() and after.isalpha()):
+                score -= 3  # a symbol inside a word (M†ller, Kçln) is a letter of another code page
+            elif unicodedata.category(ch) in ("Pd", "Pi", "Pf", "Po"):
+                score += 1  # a quote or a dash at a word's edge: „Dacia”
+        elif (ch.isupper() and before.islower()) or (after.isupper() and then.islower()):
+            score -= 3  # an upper-case letter after a lower-case one (MŸller), or glued to a word (ÑDacia)
+        else:
+            score += 2 if ch in _COMMON_LETTERS else 1.5 if ch in _CENTRAL_LETTERS else 1
+    return score
+
+
+def _legacy_guess(sample: bytes) -> EncodingGuess:
+    """The likeliest 8-bit code page: Windows-1250, Windows-1252 or Mac Roman.
+
+    Without bytes 0x80-0x9F, where Mac Roman keeps its accented letters (ä ö ü é è à ç...) and the Windows
+    code pages keep quotes and dashes, the file is one of the Windows code pages, told apart by the letters
+    each would give. Otherwise the three readings are scored by how much they read like words (Müller, not
+    Mźller nor MŸller); when two score alike, charset-normalizer decides, and the guess is marked weak.
+    """
+    as_1250 = sample.decode("cp1250", errors="replace")
+    as_1252 = sample.decode("cp1252", errors="replace")
+    if not any(0x80 <= byte <= 0x9F for byte in sample):
+        score_1250 = sum(1 for ch in as_1250 if ch in _CP1250_LETTERS)
+        score_1252 = sum(1 for ch in as_1252 if ch in _CP1252_LETTERS)
+        return EncodingGuess("cp1250" if score_1250 >= score_1252 and score_1250 else "cp1252", "letters")
+    readings = {"cp1250": as_1250, "cp1252": as_1252, "mac_roman": sample.decode("mac_roman")}
+    scores = {encoding: _letter_score(text) for encoding, text in readings.items()}
+    ranked = sorted(_LEGACY_CANDIDATES, key=lambda encoding: -scores[encoding])
+    close = [encoding for encoding in ranked if scores[ranked[0]] - scores[encoding] <= 1]
+    if len(close) == 1:
+        return EncodingGuess(ranked[0], "letters")
+    tied = [encoding for encoding in close if scores[encoding] == scores[ranked[0]]]
+    if len(tied) == 1:
+        return EncodingGuess(ranked[0], "letters", close)
+    best = charset_normalizer.from_bytes(sample[: 1 << 18], cp_isolation=tied).best()
+    chosen = best.encoding if best is not None and best.encoding in tied else tied[0]
+    others = [encoding for encoding in close if encoding != chosen]
+    return EncodingGuess(chosen, "charset-normalizer", [chosen, *others])
+
+
+def guess_encoding(stream) -> EncodingGuess:
+    """Find how a text file is encoded: BOM, UTF-16's NUL pattern, valid UTF-8, else an 8-bit code page."""
     stream.seek(0)
+    head = stream.read(4096)
+    stream.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        pass  # checked as UTF-8 below, so a file whose BOM lies is not read as UTF-8
+    elif head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
+        return EncodingGuess("utf-16-le", "bom")
+    elif head.startswith(codecs.BOM_UTF16_BE):
+        return EncodingGuess("utf-16-be", "bom")
+    elif by_nuls := _utf16_by_nuls(head):
+        return EncodingGuess(by_nuls, "nul pattern")
     decoder = codecs.getincrementaldecoder("utf-8")()
     sample = b""
     try:
@@ -211,18 +353,38 @@ def detect_encoding(stream) -> str:
                 sample += chunk
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
-        return "utf-8-sig"
+        return EncodingGuess("utf-8-sig", "valid")
     except UnicodeDecodeError:
         pass
     finally:
         stream.seek(0)
     if b"\x00" in sample[:4096]:
         raise not_supported()
-    as_1250 = sample.decode("cp1250", errors="replace")
-    as_1252 = sample.decode("cp1252", errors="replace")
-    score_1250 = sum(1 for ch in as_1250 if ch in _CP1250_LETTERS)
-    score_1252 = sum(1 for ch in as_1252 if ch in _CP1252_LETTERS)
-    return "cp1250" if score_1250 >= score_1252 and score_1250 else "cp1252"
+    return _legacy_guess(sample)
+
+
+def detect_encoding(stream) -> str:
+    """Return the codec a text file is read with (see guess_encoding)."""
+    return guess_encoding(stream).encoding
+
+
+def _given_encoding(name: str) -> EncodingGuess:
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError as error:
+        raise FileRefused(_("“%(encoding)s” is not an encoding this import knows.") % {"encoding": name}) from error
+    aliases = {"utf-8": "utf-8-sig", "mac-roman": "mac_roman", "utf-16": "utf-16"}
+    return EncodingGuess(aliases.get(codec, codec), "given")
+
+
+def _note_encoding(table, guess: EncodingGuess):
+    """Record on the Table how its text was decoded, so the job page can show it and the candidates."""
+    table.encoding = guess.encoding
+    table.extra["encoding_name"] = ENCODING_NAMES.get(guess.encoding, guess.encoding)
+    table.extra["encoding_found_by"] = guess.how
+    if guess.weak:
+        table.extra["encoding_candidates"] = list(guess.candidates)
+    return table
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -245,14 +407,20 @@ def _looks_like_text(sample: str) -> bool:
 def _open_csv(stream, encoding) -> Table:
     errors = "strict" if encoding.startswith("utf") else "replace"
     text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors=errors)
-    sample = text.read(65536)
-    if not _looks_like_text(sample):
-        raise not_supported()
-    first_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
-    delimiter = sniff_delimiter(first_line)
-    text.seek(0)
-    csv.field_size_limit(1 << 20)
-    total = sum(1 for cells in csv.reader(text, delimiter=delimiter) if not _is_blank(cells)) - 1
+    try:
+        sample = text.read(65536)
+        if not _looks_like_text(sample):
+            raise not_supported()
+        first_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
+        delimiter = sniff_delimiter(first_line)
+        text.seek(0)
+        csv.field_size_limit(1 << 20)
+        # Counting reads the whole file, so a file that is not in the encoding given is refused here.
+        total = sum(1 for cells in csv.reader(text, delimiter=delimiter) if not _is_blank(cells)) - 1
+    except UnicodeDecodeError as error:
+        raise FileRefused(
+            _("The file is not valid %(encoding)s text.") % {"encoding": ENCODING_NAMES.get(encoding, encoding)}
+        ) from error
     text.seek(0)
     reader = csv.reader(text, delimiter=delimiter)
     headers = next(reader, [])
@@ -491,112 +659,157 @@ def _records_xml_rows(events, root):
 
 # vCard --------------------------------------------------------------------------------------
 
+# The contact columns first, then the account's own (filled for organisation cards only), named as the
+# account and contact imports read them.
 VCARD_HEADERS = [
     "first_name", "last_name", "job_title", "company_name", "email", "business_phone", "mobile_phone",
-    "street", "city", "county", "postal_code", "country", "description",
+    "street", "city", "county", "postal_code", "country", "description", "main_phone", "website",
 ]
 
-
-def _unfold_vcard(text):
-    """Join folded lines: RFC 2425 folding (leading space) and quoted-printable soft breaks (trailing =)."""
-    lines = []
-    for raw in re.split(r"\r\n|\n|\r", text):
-        if lines and raw[:1] in (" ", "\t"):
-            lines[-1] += raw[1:]
-        elif lines and lines[-1].endswith("=") and "QUOTED-PRINTABLE" in lines[-1].split(":", 1)[0].upper():
-            lines[-1] = lines[-1][:-1] + raw
-        else:
-            lines.append(raw)
-    return lines
+# Apple Contacts labels a grouped property with X-ABLabel (item1.TEL + item1.X-ABLabel:_$!<Mobile>!$_).
+_APPLE_LABEL_TYPES = {
+    "work": {"WORK"}, "mobile": {"CELL"}, "iphone": {"CELL"}, "home": {"HOME"}, "main": {"MAIN"},
+    "workfax": {"WORK", "FAX"}, "homefax": {"HOME", "FAX"}, "otherfax": {"FAX"}, "pager": {"PAGER"},
+}
+_NOT_VOICE = {"FAX", "PAGER", "TEXTPHONE", "VIDEO", "MODEM"}
 
 
-def _vcard_value(params, value):
-    upper = [param.upper() for param in params]
-    if "ENCODING=QUOTED-PRINTABLE" in upper or "QUOTED-PRINTABLE" in upper:
-        import quopri
-
-        charset = next((param.split("=", 1)[1] for param in params if param.upper().startswith("CHARSET=")), "utf-8")
-        value = quopri.decodestring(value.encode("latin-1", errors="replace")).decode(charset, errors="replace")
-    return value
+def _vcard_text(value) -> str:
+    """A structured part as text: vobject gives a list where the part held several comma-separated values."""
+    if isinstance(value, list | tuple):
+        return ", ".join(part.strip() for part in value if part and part.strip())
+    return (value or "").strip()
 
 
-def _vcard_split(value, separator=";"):
-    parts, current, escaped = [], "", False
-    for ch in value:
-        if escaped:
-            current += {"n": "\n", "N": "\n"}.get(ch, ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == separator:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    parts.append(current)
-    return parts
-
-
-def _vcard_types(params):
+def _vcard_types(line, labels) -> set[str]:
+    """The TYPE values of a property, upper-case: vCard 2.1's bare ones, 3.0's lists, 4.0's quoted lists."""
     types = set()
-    for param in params:
-        key, _sep, value = param.partition("=")
-        if not _sep:
-            types.add(key.upper())
-        elif key.upper() == "TYPE":
-            types.update(item.strip('"').upper() for item in value.split(","))
+    for value in [*line.params.get("TYPE", ()), *line.singletonparams]:
+        types.update(item.strip().strip('"').upper() for item in value.split(","))
+    if line.params.get("PREF"):
+        types.add("PREF")
+    label = labels.get(line.group)
+    if label:
+        types.update(_APPLE_LABEL_TYPES.get(label.strip("_$!<>").casefold(), ()))
+    types.discard("")
     return types
 
 
+def _best(lines, labels, *, wanted=(), refused=(), prefer=("PREF",)):
+    """The value of the first line of ``lines`` whose types include all of ``wanted`` and none of ``refused``,
+    a preferred one (PREF) first; '' when none."""
+    fitting = []
+    for line in lines:
+        types = _vcard_types(line, labels)
+        if set(wanted) <= types and not types & set(refused):
+            fitting.append((not types & set(prefer), line))
+    if not fitting:
+        return ""
+    fitting.sort(key=lambda pair: pair[0])
+    return _vcard_text(fitting[0][1].value).removeprefix("tel:")
+
+
+def _is_organisation(card, org) -> bool:
+    """An organisation's own card: Apple's X-ABShowAs:COMPANY, vCard 4.0's KIND:org, or a card naming only an ORG."""
+    show_as = card.contents.get("x-abshowas")
+    kind = card.contents.get("kind")
+    if show_as and show_as[0].value.strip().upper() == "COMPANY":
+        return True
+    if kind and kind[0].value.strip().lower() in ("org", "organization"):
+        return True
+    name = card.contents.get("n")
+    has_name = bool(name) and any(_vcard_text(getattr(name[0].value, part, "")) for part in ("family", "given"))
+    full_name = _vcard_text(card.contents["fn"][0].value) if card.contents.get("fn") else ""
+    return bool(org) and not has_name and full_name in ("", org[0])
+
+
+def _vcard_row(card) -> dict:
+    """One card as the import's columns: phones and addresses chosen by TYPE, never a HOME number as business.
+
+    The business phone is the WORK number, else one with no type that is not a mobile, fax or pager; the mobile
+    the CELL one. An organisation's card fills the account's own columns (main phone, website) and no name.
+    """
+    row = dict.fromkeys(VCARD_HEADERS, "")
+    contents = card.contents
+    labels = {line.group: _vcard_text(line.value) for line in contents.get("x-ablabel", ()) if line.group}
+    org_line = contents.get("org")
+    org_value = org_line[0].value if org_line else []
+    org = [_vcard_text(part) for part in (org_value if isinstance(org_value, list) else [org_value])]
+    department = " / ".join(part for part in org[1:] if part)
+    organisation = _is_organisation(card, org)
+    full_name = _vcard_text(contents["fn"][0].value) if contents.get("fn") else ""
+    row["company_name"] = (org[0] if org else "") or (full_name if organisation else "")
+    if not organisation:
+        name = contents["n"][0].value if contents.get("n") else None
+        if name is not None and not isinstance(name, str):
+            row["last_name"], row["first_name"] = _vcard_text(name.family), _vcard_text(name.given)
+        if not row["last_name"] and full_name:
+            first, _sep, last = full_name.rpartition(" ")
+            row["first_name"], row["last_name"] = (first, last) if first else ("", last)
+    if contents.get("title"):
+        row["job_title"] = _vcard_text(contents["title"][0].value)
+    emails = contents.get("email", ())
+    row["email"] = _best(emails, labels, wanted=("WORK",)) or _best(emails, labels)
+    phones = contents.get("tel", ())
+    mobile = _best(phones, labels, wanted=("CELL",), refused=_NOT_VOICE)
+    business = _best(phones, labels, wanted=("WORK",), refused={"CELL", "HOME", *_NOT_VOICE}) or _best(
+        phones, labels, refused={"CELL", "HOME", *_NOT_VOICE}
+    )
+    if organisation:
+        row["main_phone"] = _best(phones, labels, wanted=("MAIN",), refused=_NOT_VOICE) or business or mobile
+        urls = contents.get("url", ())
+        row["website"] = _best(urls, labels, wanted=("WORK",)) or _best(urls, labels)
+    else:
+        row["business_phone"], row["mobile_phone"] = business, mobile
+    # The work address, else one not marked HOME, else the only one the card has (the contact has one address).
+    addresses = sorted(
+        contents.get("adr", ()),
+        key=lambda line: ("WORK" not in _vcard_types(line, labels), "HOME" in _vcard_types(line, labels)),
+    )
+    address = addresses[0].value if addresses else None
+    if address is not None and not isinstance(address, str):
+        row["street"] = _vcard_text(address.street)
+        row["city"] = _vcard_text(address.city)
+        row["county"] = _vcard_text(address.region)
+        row["postal_code"] = _vcard_text(address.code)
+        row["country"] = _vcard_text(address.country)
+    notes = [_vcard_text(line.value) for line in contents.get("note", ())]
+    if department:
+        notes.append(_("Department: %(department)s") % {"department": department})
+    row["description"] = "\n".join(note for note in notes if note)
+    return row
+
+
 def _open_vcard(stream, encoding) -> Table:
+    """Read the cards with vobject (folding, escapes, vCard 2.1's quoted-printable and charsets)."""
     stream.seek(0)
-    text = stream.read().decode(encoding, errors="replace")
-    cards = []
-    card = None
-    for line in _unfold_vcard(text):
-        if not line.strip():
-            continue
-        name_part, _sep, value = line.partition(":")
-        params = name_part.split(";")
-        prop = params[0].split(".")[-1].upper()
-        params = params[1:]
-        if prop == "BEGIN" and value.strip().upper() == "VCARD":
-            card = dict.fromkeys(VCARD_HEADERS, "")
-            continue
-        if card is None:
-            continue
-        if prop == "END":
-            cards.append(card)
-            card = None
-            if len(cards) > max_rows():
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+    if text.read(1) != "\ufeff":
+        text.seek(0)
+    rows, organisations = [], []
+    try:
+        for card in vobject.readComponents(text, ignoreUnreadable=True, allowQP=True):
+            if card.name.upper() != "VCARD":
+                continue
+            row = _vcard_row(card)
+            rows.append([row[key] for key in VCARD_HEADERS])
+            if not row["last_name"] and row["company_name"]:
+                organisations.append(len(rows))
+            if len(rows) > max_rows():
                 raise FileRefused(_("The file has more than %(limit)d rows.") % {"limit": max_rows()})
-            continue
-        value = _vcard_value(params, value)
-        types = _vcard_types(params)
-        if prop == "N":
-            parts = _vcard_split(value) + ["", ""]
-            card["last_name"], card["first_name"] = parts[0], parts[1]
-        elif prop == "FN" and not card["last_name"]:
-            first, _sep, last = value.strip().rpartition(" ")
-            card["first_name"], card["last_name"] = (first, last) if first else ("", last)
-        elif prop == "ORG":
-            card["company_name"] = _vcard_split(value)[0]
-        elif prop == "TITLE":
-            card["job_title"] = value
-        elif prop == "EMAIL" and not card["email"]:
-            card["email"] = value
-        elif prop == "TEL":
-            number = value.removeprefix("tel:")
-            if "CELL" in types and not card["mobile_phone"]:
-                card["mobile_phone"] = number
-            elif not card["business_phone"] and ("CELL" not in types):
-                card["business_phone"] = number
-        elif prop == "ADR" and not card["city"] and not card["street"]:
-            parts = _vcard_split(value) + [""] * 7
-            card["street"], card["city"], card["county"], card["postal_code"], card["country"] = parts[2:7]
-        elif prop == "NOTE":
-            card["description"] = value
-    if not cards:
+    except (FileRefused, MemoryError):  # refused as such; past the sandbox's memory limit
+        raise
+    except Exception as error:  # vobject's ParseError, or a card it reads to something unexpected
+        if not rows:
+            raise FileRefused(_("The vCard file has no complete card (BEGIN:VCARD … END:VCARD).")) from error
+        raise FileRefused(
+            _("The vCard file cannot be read after card %(count)d: %(error)s") % {"count": len(rows), "error": error}
+        ) from error
+    finally:
+        text.detach()
+    if not rows:
         raise FileRefused(_("The vCard file has no complete card (BEGIN:VCARD … END:VCARD)."))
-    rows = [[card[key] for key in VCARD_HEADERS] for card in cards]
-    return _table("vCard", list(VCARD_HEADERS), enumerate(rows, start=1), total=len(rows), encoding=encoding)
+    table = _table("vCard", list(VCARD_HEADERS), enumerate(rows, start=1), total=len(rows), encoding=encoding)
+    # The row numbers of organisations' own cards: accounts, not contacts, for an import that reads both.
+    table.extra["organisation_rows"] = organisations
+    return table

@@ -158,7 +158,8 @@ def test_vcard_21_quoted_printable_30_and_40(importer):
     assert (stefan.first_name, stefan.job_title, stefan.business_phone, stefan.mobile_phone, stefan.email) == (
         "Ștefan", "Director", "+40 21 000 0000", "+40 721 000 000", "stefan@dacia.ro",
     )
-    assert stefan.description == "Prima linie\r\na doua linie"
+    # ORG:Dacia SA;Vânzări: the account is Dacia SA, the department is kept after the note.
+    assert stefan.description == "Prima linie\r\na doua linie\nDepartment: Vânzări"
     maria = Contact.objects.get(last_name="Popescu")
     assert (maria.city, maria.postal_code, maria.mobile_phone) == ("Mioveni", "115400", "0722 111 222")
     andrei = Contact.objects.get(last_name="Georgescu")

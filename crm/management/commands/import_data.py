@@ -74,6 +74,11 @@ class Command(BaseCommand):
             metavar="PATH",
             help="Write the failed rows, with an Error column, to PATH (.xlsx for Excel, otherwise CSV).",
         )
+        parser.add_argument(
+            "--encoding",
+            help="Read a CSV or vCard file in this encoding (utf-8, utf-16, cp1250, cp1252, mac_roman...) "
+            "instead of the one guessed from its content.",
+        )
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per transaction (default 1000).")
         parser.add_argument(
             "--resume",
@@ -95,7 +100,7 @@ class Command(BaseCommand):
             sys.exit(EXIT_NOTHING_WRITTEN)
         with handle:
             try:
-                table = open_table(handle)
+                table = open_table(handle, encoding=options["encoding"])
             except FileRefused as error:
                 self.stderr.write(f"File refused: {error}")
                 sys.exit(2)
