@@ -4,11 +4,13 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 from django_bootstrap5.renderers import FieldRenderer
+
+from crm.imports.values import check_characters
 
 # strptime directives of a DATE_INPUT_FORMATS entry, as the date picker (static/js/date_picker.js) writes them.
 DATE_PATTERN_PARTS = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%y": "yy"}
@@ -85,6 +87,20 @@ class RecordFormMixin:
         ] or [{"title": "", "fields": []}]
         sections[-1]["fields"].extend(visible.values())
         return [section for section in sections if section["fields"]]
+
+    def clean(self):
+        """Refuse control characters in text as the import does (crm.imports.values.check_characters): a
+        one-line field takes no tab or line break, a multi-line one no other control character."""
+        cleaned_data = super().clean()
+        for name, value in list(cleaned_data.items()):
+            field = self.fields.get(name)
+            if not isinstance(value, str) or not isinstance(field, forms.CharField):
+                continue
+            try:
+                check_characters(value, multiline=isinstance(field.widget, forms.Textarea))
+            except ValidationError as error:
+                self.add_error(name, error)
+        return cleaned_data
 
     def _post_clean(self):
         failed = {name: len(errors) for name, errors in self._errors.items() if name in self.fields}

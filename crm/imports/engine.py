@@ -20,8 +20,8 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import IntegrityError, connections, models, transaction
 from django.db import connection as default_connection
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
@@ -38,7 +38,17 @@ from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
 from crm.imports.readers import FileRefused, Table
-from crm.imports.values import clean_text, normalize_label, parse_decimal, parse_integer, parse_url
+from crm.imports.values import (
+    CONTROL,
+    CONTROL_MULTILINE,
+    check_characters,
+    clean_text,
+    normalize_label,
+    parse_decimal,
+    parse_integer,
+    parse_url,
+    storable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +80,7 @@ class RowIssue:
 
 @dataclass
 class ImportOutcome:
-    """What an import did; ``issues`` holds failed and skipped rows (all of them, in file order)."""
+    """What an import did; ``issues`` holds failed and skipped rows and warnings (all of them, in file order)."""
 
     created: int = 0
     updated: int = 0
@@ -95,6 +105,14 @@ class ParsedRow:
     cells: list
     data: dict
     errors: list  # [(column header, message)]
+    warnings: list = field(default_factory=list)  # [(column header, message)]: imported all the same
+
+
+@dataclass(frozen=True)
+class _NoOption:
+    """A cell of an optional choice field that fits none of its options: the field is left empty, with a warning."""
+
+    text: str
 
 
 class _Rollback(Exception):
@@ -372,7 +390,7 @@ class Importer:
         self.options = options
         self.actor = actor
         self.job = job
-        self.outcome = ImportOutcome(file_format=table.format, headers=list(table.headers))
+        self.outcome = ImportOutcome(file_format=table.format, headers=[storable(header) for header in table.headers])
         if job is not None and options.skip_rows:
             # Resuming: the counts go on from what the committed batches counted, and the records they
             # wrote are known as written (below), so a row repeating one of them is still a duplicate.
@@ -380,8 +398,11 @@ class Importer:
             self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
         self.model = Account if options.target == "accounts" else Contact
         columns = ACCOUNT_COLUMNS if options.target == "accounts" else CONTACT_COLUMNS
-        self.mapping, self.outcome.ignored_columns = map_headers(table.headers, columns, self.model)
-        self.outcome.mapping = {table.headers[index]: str(column.label) for index, column in self.mapping.items()}
+        self.mapping, ignored = map_headers(table.headers, columns, self.model)
+        self.outcome.ignored_columns = [storable(header) for header in ignored]
+        self.outcome.mapping = {
+            storable(table.headers[index]): str(column.label) for index, column in self.mapping.items()
+        }
         self.header_of = {column.key: table.headers[index] for index, column in self.mapping.items()}
         self.written = IdSet()
         if job is not None and options.skip_rows:
@@ -397,6 +418,8 @@ class Importer:
             if column.kind == "choice":
                 extra = STATUS_ALIASES if column.key == "status" else None
                 self.choices[column.key] = _choice_lookup(self.model, column.key, extra)
+        # Choice fields a record may leave empty: a value fitting none of their options costs only that field.
+        self.optional_choices = {key for key in self.choices if self._model_field(key).blank}
         self._check_columns(columns)
         self.parsers = self._parsers()
         self.validators = {}
@@ -404,6 +427,16 @@ class Importer:
         self.history_rows = []
         self._ahead_of = None  # BatchKeys while a batch is planned ahead of the writer
         self._looked_up = None  # what that plan looked up and did not find, for the writer to check again
+
+    def _model_field(self, key):
+        try:
+            return self.model._meta.get_field(key)
+        except FieldDoesNotExist:
+            return None  # a lookup column (the account number of a contact's account), not a field
+
+    def _multiline(self, key) -> bool:
+        """Whether the field may hold tabs and line breaks, as a form's text area may: a TextField."""
+        return isinstance(self._model_field(key), models.TextField)
 
     @property
     def _single_transaction(self):
@@ -652,9 +685,9 @@ class Importer:
                     job=self.job,
                     kind=issue.kind,
                     row_number=issue.row_number,
-                    column=issue.column[:255],
-                    message=issue.message,
-                    values=[_json_value(value) for value in issue.values],
+                    column=storable(issue.column[:255]),
+                    message=storable(issue.message),
+                    values=[storable(_json_value(value)) for value in issue.values],
                 )
                 for issue in issues
             ],
@@ -696,30 +729,41 @@ class Importer:
         parsers = []
         for index, column in self.mapping.items():
             if column.kind in ("text", "user"):
-                parse = clean_text
+                parse = _text_parser(multiline=self._multiline(column.key))
             else:
                 parse = _remembering(partial(self._parse_value, column))
             parsers.append((index, column.key, parse))
         return parsers
 
     def _parse(self, number, cells) -> ParsedRow:
-        data, errors = {}, []
+        data, errors, warnings = {}, [], []
         for index, key, parse in self.parsers:
             try:
-                data[key] = parse(cells[index])
+                value = parse(cells[index])
             except ValidationError as error:
                 errors.append((self.table.headers[index], " ".join(error.messages)))
-        return ParsedRow(number, cells, data, errors)
+                continue
+            if type(value) is _NoOption:
+                warnings.append((self.table.headers[index], self._no_option_message(key, value.text)))
+                value = ""
+            data[key] = value
+        return ParsedRow(number, cells, data, errors, warnings)
+
+    def _no_option_message(self, key, text):
+        label = next(column.label for column in self.mapping.values() if column.key == key)
+        return _("%(label)s: “%(value)s” is not one of the options; left empty.") % {"label": label, "value": text}
 
     def _parse_value(self, column, raw):
         kind = column.kind
+        if type(raw) is str and kind in ("decimal", "integer", "url"):
+            check_characters(clean_text(raw))  # first: their own messages quote the cell
         if kind == "decimal":
             return parse_decimal(raw)
         if kind == "integer":
             return parse_integer(raw)
         if kind == "url":
             return parse_url(raw)
-        text = clean_text(raw)
+        text = check_characters(clean_text(raw))
         if kind == "choice" and text:
             choices = self.choices[column.key]
             value = choices.get(text)
@@ -728,6 +772,8 @@ class Importer:
                 if value is not None and len(choices) < 5000:
                     choices[text] = value  # remember the spelling: the next row with it needs no folding
             if value is None:
+                if column.key in self.optional_choices:
+                    return _NoOption(text)
                 raise ValidationError(
                     _("“%(value)s” is not one of the choices for %(label)s.") % {"value": text, "label": column.label},
                     code="invalid_choice",
@@ -965,6 +1011,10 @@ class Importer:
         previous_by_record = {id(record): previous for _row, record, previous in changed}
         for record, error in errors:
             issues.append(self._validation_issue(rows_by_record[id(record)], error))
+        for record in itertools.chain(saved_new, saved_changed):
+            row = rows_by_record[id(record)]
+            for header, message in row.warnings:
+                issues.append(RowIssue(row.number, header, message, row.cells, ImportRowIssue.Kind.WARNING))
         self.outcome.created += len(saved_new)
         self.outcome.updated += len(saved_changed)
         if self.job is None:
@@ -1189,6 +1239,19 @@ class Importer:
                 issues.append(self._validation_issue(row, error))
         service_issues, records = self._save_batch(contact_import_batch, Contact, new, changed, "contacts")
         return issues + service_issues, self._extra_records + records
+
+
+def _text_parser(*, multiline):
+    """A parser of a text cell: trimmed, and refused as the forms refuse it when it holds a control character."""
+    search = (CONTROL_MULTILINE if multiline else CONTROL).search
+
+    def parse(raw):
+        text = clean_text(raw)
+        if search(text) is not None:
+            check_characters(text, multiline=multiline)
+        return text
+
+    return parse
 
 
 class JobTakenOver(Exception):

@@ -126,11 +126,13 @@ class ImportJobRecord(models.Model):
 
 
 class ImportRowIssue(models.Model):
-    """A row the import did not write: failed (with the reason) or skipped (a duplicate)."""
+    """A row the import did not write, failed (with the reason) or skipped (a duplicate), or wrote with a warning."""
 
     class Kind(models.TextChoices):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
+        # Written all the same: a value was left out (one fitting none of an optional choice field's options).
+        WARNING = "warning", _("Warning")
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import job"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -381,11 +381,18 @@ def write_failed_rows(rows, path_or_buffer, *, as_xlsx=False):
 
     if as_xlsx:
         import openpyxl
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        def xlsx_cell(value):
+            # A workbook cannot hold the control characters that failed a row; each is shown as U+FFFD.
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+            return neutralise(value)
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Failed rows"))
         for row in rows:
-            sheet.append([neutralise(cell) for cell in row])
+            sheet.append([xlsx_cell(cell) for cell in row])
         workbook.save(path_or_buffer)
         return
     if isinstance(path_or_buffer, str | bytes) or hasattr(path_or_buffer, "__fspath__"):

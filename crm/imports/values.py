@@ -12,11 +12,18 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 
 CEDILLA_TO_COMMA = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"[\s\u00a0\u202f']+")
+# Control characters (C0, DEL, C1). A multi-line field (a TextField: a description) may hold tabs and line breaks;
+# a single-line one (a name, a phone) none: its form input cannot hold them.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LAYOUT = frozenset("\t\n\r")
+_NULL = ProhibitNullCharactersValidator()
 
 
 def clean_text(value) -> str:
@@ -37,6 +44,37 @@ def clean_text(value) -> str:
         # An export neutralised this cell against formula injection; read back the value itself.
         text = text[1:]
     return text.strip().translate(CEDILLA_TO_COMMA)
+
+
+def check_characters(text: str, *, multiline: bool = False) -> str:
+    """Return ``text`` when it holds no control character its field refuses; else raise ValidationError.
+
+    A NUL is refused with the forms' own message and code (Django's
+    ProhibitNullCharactersValidator), which also keeps it from PostgreSQL,
+    whose text columns cannot hold it.
+    """
+    pattern = CONTROL_MULTILINE if multiline else CONTROL
+    found = pattern.search(text)
+    if found is None:
+        return text
+    if "\x00" in text:
+        _NULL(text)
+    if not multiline and all(ch in _LAYOUT for ch in pattern.findall(text)):
+        raise ValidationError(_("Tabs and line breaks are not allowed in this field."), code="line_break")
+    raise ValidationError(
+        _("Control characters are not allowed (character U+%(code)04X).") % {"code": ord(found.group())},
+        code="control_characters",
+    )
+
+
+def storable(value):
+    """``value`` with each NUL shown as U+FFFD when it is text: what a job keeps of a cell it refused.
+
+    PostgreSQL's text and JSON columns cannot hold a NUL; both databases keep the same.
+    """
+    if type(value) is str and "\x00" in value:
+        return value.replace("\x00", "\ufffd")
+    return value
 
 
 def normalize_label(text) -> str:

@@ -77,6 +77,7 @@ def import_job_detail(request, pk):
         "job": job,
         "failed": job.issues.filter(kind=ImportRowIssue.Kind.FAILED)[:100],
         "skipped": job.issues.filter(kind=ImportRowIssue.Kind.SKIPPED)[:100],
+        "warnings": job.issues.filter(kind=ImportRowIssue.Kind.WARNING)[:100],
         "can_undo": import_job_can_undo(job),
     }
     template = "imports/importjob_detail.html"

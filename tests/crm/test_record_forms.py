@@ -153,3 +153,36 @@ def test_save_keeps_where_to_go_back_to(client, administrator):
     )
     assert "evil" not in response["Location"]
     assert Account.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields,field,message",
+    [
+        ({"name": "Carpați\tTech SRL"}, "name", "Tabs and line breaks are not allowed in this field."),
+        ({"name": "Carpați\nTech SRL"}, "name", "Tabs and line breaks are not allowed in this field."),
+        ({"name": "Carpați Tech SRL", "description": "Sună\x07"}, "description",
+         "Control characters are not allowed (character U+0007)."),
+    ],
+)
+def test_the_forms_refuse_control_characters_as_the_import_does(posted, fields, field, message):
+    from crm.imports.values import check_characters
+
+    html = posted("accounts:create", {"currency": "RON", "relationship_type": "customer", **fields})
+    assert errors_by_field(html)[field] == [message]
+    # The import's own check gives the same verdict for the same cell.
+    with pytest.raises(ValidationError) as refused:
+        check_characters(fields[field], multiline=field == "description")
+    assert refused.value.messages == [message]
+
+
+def test_a_description_keeps_its_line_breaks_and_tabs(client, administrator):
+    from accounts.models import Account
+
+    client.force_login(administrator)
+    response = client.post(
+        reverse("accounts:create"),
+        {"name": "Carpați Tech SRL", "currency": "RON", "relationship_type": "customer",
+         "description": "Rândul unu\r\n\tRândul doi"},
+    )
+    assert response.status_code == 302
+    assert Account.objects.get().description == "Rândul unu\r\n\tRândul doi"

@@ -156,6 +156,6 @@ def test_job_list_and_page_run_a_fixed_number_of_queries(client, administrator, 
     # session, user, stale-job update, count, page of jobs
     with django_assert_max_num_queries(6):
         assert client.get(reverse("imports:list") + "?show=all").status_code == 200
-    # session, user, stale-job update, job, failed rows, skipped rows
-    with django_assert_max_num_queries(7):
+    # session, user, stale-job update, job, failed rows, skipped rows, rows with warnings
+    with django_assert_max_num_queries(8):
         assert client.get(job.get_absolute_url()).status_code == 200
