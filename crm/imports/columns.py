@@ -3,7 +3,14 @@
 A header names a field when, folded (no case, spaces, punctuation or
 diacritics), it equals one of: the field's English label (the one exports
 write), its Romanian label from the glossary, its internal name, the model's
-verbose name, or the label Dynamics 365's import templates use.
+verbose name, the label Dynamics 365's import templates use, or a header a
+common exporter writes (Outlook, Google Contacts, Salesforce, HubSpot, Zoho,
+Thunderbird, Pipedrive, LinkedIn: the sources are cited beside each list).
+
+Names rank: the field's own label or key (EXACT) beats an alias (ALIAS),
+which beats a loose alias (LOOSE: a word such as "Title" or "Phone" that
+several programs use for other things). When several headers of one file
+name a field, the best-ranked one feeds it, whatever the column order.
 """
 
 from dataclasses import dataclass
@@ -13,22 +20,53 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.imports.values import normalize_label
 
+EXACT, ALIAS, LOOSE = 0, 1, 2
+
+# Where the exporters' headers come from (their documented or as-written export formats):
+# - Outlook: File > Open & Export > Export to a file > CSV ("Title", "First Name", ..., "Company", "Department",
+#   "Job Title", "Business Street", "Business City", "Business State", "Business Postal Code",
+#   "Business Country/Region", ..., "Business Phone", ..., "Mobile Phone", ..., "E-mail Address", ...).
+# - Google Contacts: Export > Google CSV ("First Name", ..., "Organization Name", "Organization Title",
+#   "E-mail 1 - Label", "E-mail 1 - Value", "Phone 1 - Label", "Phone 1 - Value", "Address 1 - Street", ...);
+#   the legacy Google CSV writes "Given Name", "Family Name", "Organization 1 - Name", "Organization 1 - Title".
+# - Salesforce: report export of Accounts ("Billing Street", "Billing City", "Billing State/Province",
+#   "Billing Zip/Postal Code", "Billing Country") and Contacts ("Mailing ..."); Data Loader writes the
+#   fields' API names in capitals (NAME, BILLINGSTREET, BILLINGCITY, PHONE, WEBSITE), which folding matches.
+# - Zoho CRM: Data Administration > Export ("Billing Street", "Billing City", "Billing State", "Billing Code",
+#   "Billing Country"; contacts "Mailing Street", "Mailing City", "Mailing State", "Mailing Zip", "Mailing Country").
+# - HubSpot: export of contacts and companies ("Phone Number", "Mobile Phone Number", "Street Address",
+#   "State/Region", "Postal Code", "Country/Region", "Company Name", "Website URL").
+# - Thunderbird: Address Book > Export as CSV ("Primary Email", "Work Phone", "Mobile Number", "Work Address",
+#   "Work City", "Work State", "Work ZipCode", "Work Country", "Job Title", "Organization").
+# - Pipedrive: Export data > people / organizations ("Person - First name", "Person - Last name",
+#   "Person - Email - Work", "Person - Phone - Work", "Person - Phone - Mobile", "Organization - Name").
+# - LinkedIn: Get a copy of your data > Connections.csv ("First Name", "Last Name", "URL", "Email Address",
+#   "Company", "Position", "Connected On").
+# - Dynamics 365: Export to Excel writes the fields' display names ("Account Name", "Main Phone",
+#   "Address 1: City", "Full Name", "Business Phone"), the labels and aliases below.
+
 
 @dataclass(frozen=True)
 class Column:
-    """An importable field: ``key`` is the model field (or a lookup such as account_number of the account)."""
+    """An importable field: ``key`` is the model field (or a lookup such as account_number of the account).
+
+    ``aliases`` are other names for it; ``loose`` ones feed it only when no
+    header of the file names it better.
+    """
 
     key: str
     label: str
     kind: str = "text"  # text, decimal, integer, choice, email, url, user
     aliases: tuple[str, ...] = ()
     required: bool = False
+    loose: tuple[str, ...] = ()
 
-    def names(self, model=None):
-        names = {self.key, self.label, str(self.label), *self.aliases}
+    def ranked_names(self, model=None):
+        """Return {folded name: rank} for every name of this column (EXACT, ALIAS or LOOSE)."""
+        exact = {self.key, self.label, str(self.label)}
         for language in ("en", "ro"):
             with translation.override(language):
-                names.add(str(self.label))
+                exact.add(str(self.label))
         if model is not None:
             try:
                 verbose = model._meta.get_field(self.key).verbose_name
@@ -37,38 +75,135 @@ class Column:
             if verbose:
                 for language in ("en", "ro"):
                     with translation.override(language):
-                        names.add(str(verbose))
-        return {normalize_label(name) for name in names if name}
+                        exact.add(str(verbose))
+        ranks = {}
+        # Marked loose stays loose even when it is also the model's name for the field ("Name" of an account:
+        # legacy Google CSVs write a person's name under it).
+        for rank, names in ((EXACT, exact), (ALIAS, self.aliases), (LOOSE, self.loose)):
+            for name in names:
+                if name:
+                    ranks[normalize_label(name)] = rank
+        return ranks
+
+    def names(self, model=None):
+        return set(self.ranked_names(model))
 
 
 ADDRESS = (
-    Column("street", _("Street"), aliases=("Stradă", "Address 1: Street 1", "Address 1", "Street 1", "address1_line1")),
-    Column("city", _("City"), aliases=("Oraș", "Localitate", "Address 1: City", "address1_city")),
+    Column(
+        "street",
+        _("Street"),
+        aliases=(
+            "Stradă",
+            "Address 1: Street 1",
+            "Address 1",
+            "Street 1",
+            "address1_line1",
+            "Business Street",  # Outlook
+            "Address 1 - Street",  # Google
+            "Billing Street",  # Salesforce, Zoho; Data Loader's BILLINGSTREET folds to it
+            "Mailing Street",  # Salesforce, Zoho
+            "Street Address",  # HubSpot
+            "Work Address",  # Thunderbird
+        ),
+    ),
+    Column(
+        "city",
+        _("City"),
+        aliases=(
+            "Oraș",
+            "Localitate",
+            "Address 1: City",
+            "address1_city",
+            "Business City",
+            "Address 1 - City",
+            "Billing City",
+            "Mailing City",
+            "Work City",
+        ),
+    ),
     Column(
         "county",
         _("County"),
-        aliases=("Județ", "State", "Address 1: State/Province", "State/Province", "address1_stateorprovince"),
+        aliases=(
+            "Județ",
+            "Address 1: State/Province",
+            "State/Province",
+            "address1_stateorprovince",
+            "Business State",
+            "Address 1 - Region",
+            "Billing State/Province",
+            "Billing State",
+            "Mailing State/Province",
+            "Mailing State",
+            "State/Region",
+            "Work State",
+        ),
+        loose=("State",),
     ),
     Column(
         "postal_code",
         _("Postal code"),
-        aliases=("Cod poștal", "Address 1: ZIP/Postal Code", "ZIP/Postal Code", "ZIP", "address1_postalcode"),
+        aliases=(
+            "Cod poștal",
+            "Address 1: ZIP/Postal Code",
+            "ZIP/Postal Code",
+            "address1_postalcode",
+            "Business Postal Code",
+            "Address 1 - Postal Code",
+            "Billing Zip/Postal Code",
+            "Billing Code",
+            "Mailing Zip/Postal Code",
+            "Mailing Zip",
+            "billingpostalcode",
+            "mailingpostalcode",
+            "Work ZipCode",
+        ),
+        loose=("ZIP",),
     ),
     Column(
-        "country", _("Country"), aliases=("Țară", "Address 1: Country/Region", "Country/Region", "address1_country")
+        "country",
+        _("Country"),
+        aliases=(
+            "Țară",
+            "Address 1: Country/Region",
+            "Country/Region",
+            "address1_country",
+            "Business Country/Region",
+            "Address 1 - Country",
+            "Billing Country",
+            "Mailing Country",
+            "Work Country",
+        ),
     ),
 )
 
 ACCOUNT_COLUMNS = (
     Column(
-        "name", _("Account Name"), aliases=("Nume cont", "Name", "Denumire", "Company", "Company Name"), required=True
+        "name",
+        _("Account Name"),
+        aliases=(
+            "Nume cont",
+            "Denumire",
+            "Company Name",
+            "Organization Name",
+            "Organization 1 - Name",  # Google
+            "Organization - Name",  # Pipedrive
+        ),
+        required=True,
+        loose=("Name", "Company", "Organization", "Organisation"),
     ),
     Column("account_number", _("Account Number"), aliases=("Număr cont", "accountnumber", "Cod client", "CUI")),
     Column("relationship_type", _("Relationship Type"), "choice", aliases=("Tip relație", "customertypecode")),
     Column("industry", _("Industry"), "choice", aliases=("Industrie", "industrycode")),
-    Column("main_phone", _("Main Phone"), aliases=("Telefon principal", "Telefon", "Phone", "telephone1")),
+    Column(
+        "main_phone",
+        _("Main Phone"),
+        aliases=("Telefon principal", "telephone1", "Company Main Phone", "Phone Number"),
+        loose=("Telefon", "Phone", "Business Phone"),
+    ),
     Column("email", _("Email"), "email", aliases=("E-mail", "Email Address", "emailaddress1")),
-    Column("website", _("Website"), "url", aliases=("Site web", "Web site", "websiteurl")),
+    Column("website", _("Website"), "url", aliases=("Site web", "Web site", "websiteurl", "Website URL", "Web Page")),
     *ADDRESS,
     Column("annual_revenue", _("Annual Revenue"), "decimal", aliases=("Venit anual", "revenue", "Cifra de afaceri")),
     Column("currency", _("Currency"), "choice", aliases=("Monedă", "Moneda", "transactioncurrencyid")),
@@ -80,13 +215,39 @@ ACCOUNT_COLUMNS = (
     ),
     Column("description", _("Description"), aliases=("Descriere",)),
     Column("status", _("Status"), "choice", aliases=("Stare", "statecode")),
-    Column("owner", _("Owner"), "user", aliases=("Proprietar", "ownerid")),
+    # No "ownerid": Salesforce's Data Loader and Dynamics' API write record ids under it, never a username,
+    # so reading it would fail every row.
+    Column("owner", _("Owner"), "user", aliases=("Proprietar",)),
 )
 
 CONTACT_COLUMNS = (
-    Column("first_name", _("First Name"), aliases=("Prenume", "firstname", "Given Name"), required=False),
-    Column("last_name", _("Last Name"), aliases=("Nume", "lastname", "Surname", "Family Name"), required=True),
-    Column("job_title", _("Job Title"), aliases=("Funcție", "jobtitle", "Title", "Position")),
+    Column(
+        "first_name",
+        _("First Name"),
+        aliases=("Prenume", "firstname", "Given Name", "Person - First name"),
+        required=False,
+    ),
+    Column(
+        "last_name",
+        _("Last Name"),
+        aliases=("Nume", "lastname", "Surname", "Family Name", "Person - Last name"),
+        required=True,
+    ),
+    Column(
+        "job_title",
+        _("Job Title"),
+        # Outlook's "Title" is the honorific (Mr., Dr.) and comes before its "Job Title"; Zoho's and
+        # Salesforce's "Title" is the job title itself: loose, so it feeds the field only when alone.
+        aliases=(
+            "Funcție",
+            "jobtitle",
+            "Position",
+            "Organization Title",
+            "Organization 1 - Title",
+            "Person - Job title",
+        ),
+        loose=("Title",),
+    ),
     Column(
         "account_number",
         _("Account Number"),
@@ -95,12 +256,63 @@ CONTACT_COLUMNS = (
     Column(
         "company_name",
         _("Company Name"),
-        aliases=("Nume companie", "Account Name", "Nume cont", "Account", "Cont", "Company", "parentcustomerid",
-                 "Organization", "Organisation"),
+        aliases=(
+            "Nume companie",
+            "Account Name",
+            "Nume cont",
+            "parentcustomerid",
+            "Organization Name",
+            "Organization 1 - Name",  # Google
+            "Organization - Name",
+            "Person - Organization",  # Pipedrive
+        ),
+        # Outlook writes "Company" and, much later, an "Account" of its own that is usually empty.
+        loose=("Company", "Organization", "Organisation", "Account", "Cont"),
     ),
-    Column("email", _("Email"), "email", aliases=("E-mail", "Email Address", "emailaddress1", "E-mail Address")),
-    Column("business_phone", _("Business Phone"), aliases=("Telefon serviciu", "telephone1", "Work Phone", "Phone")),
-    Column("mobile_phone", _("Mobile Phone"), aliases=("Telefon mobil", "mobilephone", "Mobile", "Cell Phone")),
+    Column(
+        "email",
+        _("Email"),
+        "email",
+        aliases=(
+            "E-mail",
+            "Email Address",
+            "emailaddress1",
+            "E-mail Address",
+            "E-mail 1 - Value",  # Google
+            "Primary Email",  # Thunderbird
+            "Person - Email - Work",
+            "Person - Email",  # Pipedrive
+        ),
+    ),
+    Column(
+        "business_phone",
+        _("Business Phone"),
+        # Google's "Phone 1 - Value" goes here whatever its "Phone 1 - Label" says: routing it by the label
+        # needs a per-row rule the engine does not have yet.
+        aliases=(
+            "Telefon serviciu",
+            "telephone1",
+            "Work Phone",
+            "Phone Number",
+            "Phone 1 - Value",
+            "Person - Phone - Work",
+            "Person - Phone",
+        ),
+        loose=("Phone", "Telefon"),
+    ),
+    Column(
+        "mobile_phone",
+        _("Mobile Phone"),
+        aliases=(
+            "Telefon mobil",
+            "mobilephone",
+            "Mobile",
+            "Cell Phone",
+            "Mobile Phone Number",  # HubSpot
+            "Mobile Number",  # Thunderbird
+            "Person - Phone - Mobile",  # Pipedrive
+        ),
+    ),
     Column(
         "preferred_contact_method",
         _("Preferred Method of Contact"),
@@ -110,23 +322,32 @@ CONTACT_COLUMNS = (
     *ADDRESS,
     Column("description", _("Description"), aliases=("Descriere", "Notes", "Note")),
     Column("status", _("Status"), "choice", aliases=("Stare", "statecode")),
-    Column("owner", _("Owner"), "user", aliases=("Proprietar", "ownerid")),
+    # No "ownerid": Salesforce's Data Loader and Dynamics' API write record ids under it, never a username,
+    # so reading it would fail every row.
+    Column("owner", _("Owner"), "user", aliases=("Proprietar",)),
 )
 
 
 def map_headers(headers, columns, model):
-    """Return ({header index: Column}, [ignored headers]); the first header naming a field wins."""
-    lookup = {}
+    """Return ({header index: Column}, [ignored headers]); the best-ranked header naming a field wins.
+
+    A name shared by two columns belongs to the one it ranks best in (the
+    earlier column on a tie). Among headers naming one field, the best rank
+    wins and, on a tie, the first.
+    """
+    lookup = {}  # folded name: (rank, Column)
     for column in columns:
-        for name in column.names(model):
-            lookup.setdefault(name, column)
-    mapping, ignored, taken = {}, [], set()
+        for name, rank in column.ranked_names(model).items():
+            if name not in lookup or rank < lookup[name][0]:
+                lookup[name] = (rank, column)
+    best = {}  # field key: (rank, header index, Column)
     for index, header in enumerate(headers):
-        column = lookup.get(normalize_label(header))
-        if column is None or column.key in taken:
-            if header:
-                ignored.append(header)
+        found = lookup.get(normalize_label(header))
+        if found is None:
             continue
-        taken.add(column.key)
-        mapping[index] = column
+        rank, column = found
+        if column.key not in best or rank < best[column.key][0]:
+            best[column.key] = (rank, index, column)
+    mapping = {index: column for _rank, index, column in sorted(best.values(), key=lambda chosen: chosen[1])}
+    ignored = [header for index, header in enumerate(headers) if header and index not in mapping]
     return mapping, ignored
