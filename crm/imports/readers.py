@@ -9,6 +9,7 @@ not what it claims, too large, empty or only a header.
 
 import codecs
 import csv
+import functools
 import io
 import os
 import re
@@ -24,7 +25,7 @@ from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from crm.imports.values import clean_text
+from crm.imports.values import clean_text, normalize_label
 
 EXPECTED = (
     "an Excel workbook (.xlsx or .xls), an OpenDocument spreadsheet (.ods), a CSV or text file, "
@@ -95,20 +96,156 @@ def _data_rows(numbered_rows, width):
 
 
 def _table(format_name, headers, numbered_rows, *, total=None, encoding=""):
-    """Build a Table, refusing a header-only file (peeks at the first data row)."""
+    """Build a Table, refusing a header-only file (peeks at the first data row).
+
+    A header row that follows a preamble of notes is found (see _find_header) and the preamble left out.
+    """
+    headers, numbered_rows, preamble = _find_header(headers, numbered_rows)
     headers = _check_headers(headers)
     rows = _data_rows(numbered_rows, len(headers))
     first = next(rows, None)
     if first is None:
         raise FileRefused(_("The file has a header row but no data rows."))
+    if total is not None and preamble:
+        total = max(total - preamble["preamble_rows"], 0)
     if total is not None and total > max_rows():
         raise FileRefused(_("The file has more than %(limit)d rows.") % {"limit": max_rows()})
-    return Table(format_name, headers, chain([first], rows), total=total, encoding=encoding)
+    return Table(format_name, headers, chain([first], rows), total=total, encoding=encoding, extra=preamble)
 
 
 def table_from_rows(format_name, headers, numbered_rows, total=None) -> Table:
     """A Table from rows already read (the admin's dataset): the same header, blank-row and limit checks."""
-    return _table(format_name, list(headers), numbered_rows, total=total)
+    return without_footer(_table(format_name, list(headers), numbered_rows, total=total))
+
+
+# File furniture: notes above the header, totals and notices below the data ------------------------
+
+PREAMBLE_SEARCH_ROWS = 20
+
+
+@functools.cache
+def _known_header_names() -> frozenset[str]:
+    """Every header, folded, that names a column of any import (the reader does not know the target)."""
+    from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
+
+    return frozenset(name for column in (*ACCOUNT_COLUMNS, *CONTACT_COLUMNS) for name in column.names())
+
+
+def _filled(cells) -> int:
+    return sum(1 for cell in cells if not _is_blank([cell]))
+
+
+def _known_count(cells) -> int:
+    """How many cells of a row name a known column, when most of its filled cells do; else 0."""
+    filled = [normalize_label(cell if isinstance(cell, str) else str(cell)) for cell in cells if not _is_blank([cell])]
+    filled = [name for name in filled if name]
+    known = sum(1 for name in filled if name in _known_header_names())
+    return known if filled and known * 2 > len(filled) else 0
+
+
+def _find_header(headers, numbered_rows):
+    """The header row among the first rows: the one naming the most known columns, most of its cells known.
+
+    The first row stays the header unless a later one (LinkedIn's Connections.csv, after its "Notes:"
+    lines) names more columns and fills more cells than every row above it (a data row that happens to
+    hold header words is no header); the rows above the header are the preamble, counted in the Table's
+    extra (preamble_rows: how many of them were not blank, header_row: the header's row number).
+    """
+    ahead = []
+    for item in numbered_rows:
+        ahead.append(item)
+        if len(ahead) >= PREAMBLE_SEARCH_ROWS - 1:
+            break
+    best, best_index = _known_count(headers), -1
+    widest = _filled(headers)  # the most cells filled in a row so far: a preamble's rows are narrower than its header
+    for index, (_number, cells) in enumerate(ahead):
+        count, filled = _known_count(cells), _filled(cells)
+        if count > best and filled > widest:
+            best, best_index = count, index
+        widest = max(widest, filled)
+    rest = chain(ahead[best_index + 1 :], numbered_rows)
+    if best_index < 0:
+        return headers, rest, {}
+    preamble = [headers] + [cells for _number, cells in ahead[:best_index]]
+    number, header_cells = ahead[best_index]
+    extra = {"preamble_rows": sum(1 for cells in preamble if not _is_blank(cells)), "header_row": number}
+    return list(header_cells), rest, extra
+
+
+_FOOTER_TEXT = re.compile(
+    r"^(?:(?:grand totals?|sub ?totals?|totals?|total general|confiden\w*|copyright|all rights reserved)\b|\(c\)|©)"
+)
+
+
+def _footer_text(text: str) -> bool:
+    """Whether a lone cell reads as a report's furniture: a total line, a confidentiality or copyright notice."""
+    decomposed = unicodedata.normalize("NFKD", clean_text(text))
+    folded = " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+    return bool(_FOOTER_TEXT.match(folded))
+
+
+def _lone_cell(cells):
+    """The only filled cell of a row, or None; stops at a row's second filled cell (a data row's first two, mostly)."""
+    lone = None
+    for cell in cells:
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        if lone is not None:
+            return None
+        lone = cell
+    return lone
+
+
+def without_footer(table: Table) -> Table:
+    """Leave out the trailing footer lines of a report (Salesforce's Grand Totals, Confidential, Copyright).
+
+    The footer is the rows at the end with one filled cell, from the first of them that reads as a total
+    or a notice ("Grand Totals (12 records)", "Confidential Information - Do Not Distribute"): a file's
+    last record with only its name filled stays a record. Their row numbers are listed in
+    ``table.extra["footer_rows"]`` as the end of the file is read, and the total is reduced by them.
+    Applied to tables and workbooks, not to vCards (an organisation's card may fill one column only).
+    """
+    if len(table.headers) < 2:
+        return table
+    table.extra.setdefault("footer_rows", [])
+    table.rows = _FooterLeftOut(table)
+    return table
+
+
+class _FooterLeftOut:
+    """The rows of a Table without its footer; closing it closes the rows it reads (a sandbox's child)."""
+
+    def __init__(self, table):
+        self.table, self.source = table, table.rows
+        self.rows = self._rows()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.rows)
+
+    def close(self):
+        self.rows.close()
+        close = getattr(self.source, "close", None)
+        if close:
+            close()
+
+    def _rows(self):
+        # The rows of one filled cell from the first that reads as furniture: the footer, if nothing follows.
+        held = []
+        for number, cells in self.source:
+            lone = _lone_cell(cells)
+            if lone is not None and (held or _footer_text(str(lone))):
+                held.append((number, cells))
+                continue
+            yield from held
+            held = []
+            yield number, cells
+        footer = self.table.extra["footer_rows"]
+        footer.extend(number for number, _cells in held)
+        if self.table.total is not None:
+            self.table.total = max(self.table.total - len(footer), 0)
 
 
 def open_table(stream, *, size=None, within=None, seconds=None, encoding=None) -> Table:
@@ -136,13 +273,13 @@ def open_table(stream, *, size=None, within=None, seconds=None, encoding=None) -
     stream.seek(0)
     if head.startswith(b"PK\x03\x04"):
         unpacked = check_zip_directory(stream, size)
-        return _sandboxed(stream, within=within, seconds=seconds, read_size=unpacked)
+        return without_footer(_sandboxed(stream, within=within, seconds=seconds, read_size=unpacked))
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
+        return without_footer(_sandboxed(stream, within=within, seconds=seconds, read_size=size))
     guess = _given_encoding(encoding) if encoding else guess_encoding(stream)
     text_head = head.decode(guess.encoding, errors="replace").lstrip("\ufeff \t\r\n")
     if text_head.startswith("<"):
-        return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
+        return without_footer(_sandboxed(stream, within=within, seconds=seconds, read_size=size))
     if text_head[:11].upper() == "BEGIN:VCARD":
         if encoding:
             # The child guesses for itself: give it the cards transcoded to UTF-8, which it reads as such. The
@@ -151,7 +288,7 @@ def open_table(stream, *, size=None, within=None, seconds=None, encoding=None) -
                 table = _sandboxed(utf8, within=within, seconds=seconds, read_size=size)
             return _note_encoding(table, guess)
         return _sandboxed(stream, within=within, seconds=seconds, read_size=size)
-    return _note_encoding(_open_csv(stream, guess.encoding), guess)
+    return without_footer(_note_encoding(_open_csv(stream, guess.encoding), guess))
 
 
 def open_here(stream) -> Table:
@@ -397,6 +534,18 @@ def sniff_delimiter(first_line: str) -> str:
     return ","
 
 
+def _header_line(lines) -> str:
+    """The line the delimiter is sniffed from: the first, unless notes precede a header (the first that splits)."""
+    for line in lines:
+        if line.strip() and sniff_count(line) > 1:
+            return line
+    return lines[0] if lines else ""
+
+
+def sniff_count(line: str) -> int:
+    return max(len(next(csv.reader([line], delimiter=delimiter), [])) for delimiter in ",;\t")
+
+
 def _looks_like_text(sample: str) -> bool:
     if not sample:
         return False
@@ -411,7 +560,7 @@ def _open_csv(stream, encoding) -> Table:
         sample = text.read(65536)
         if not _looks_like_text(sample):
             raise not_supported()
-        first_line = sample.lstrip("\ufeff").splitlines()[0] if sample.strip() else ""
+        first_line = _header_line(sample.lstrip("\ufeff").splitlines()[:PREAMBLE_SEARCH_ROWS])
         delimiter = sniff_delimiter(first_line)
         text.seek(0)
         csv.field_size_limit(1 << 20)

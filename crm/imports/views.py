@@ -14,7 +14,7 @@ from django.views.generic import FormView, ListView
 
 from crm.downloads import attachment_disposition
 from crm.imports.forms import ImportForm
-from crm.imports.models import ImportRowIssue
+from crm.imports.models import ImportRowIssue, ImportTarget
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
 from crm.imports.services import (
     failed_rows,
@@ -23,6 +23,7 @@ from crm.imports.services import (
     import_job_undo,
     write_failed_rows,
 )
+from crm.imports.template_files import CONTENT_TYPES, FORMATS, TEMPLATES, import_template
 from crm.uploads import upload_refused
 
 import_required = permission_required("crm.import_data", raise_exception=True)
@@ -32,6 +33,11 @@ import_required = permission_required("crm.import_data", raise_exception=True)
 class ImportStartView(FormView):
     form_class = ImportForm
     template_name = "imports/importjob_form.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["templates"] = [(target, ImportTarget(target).label) for target in TEMPLATES]
+        return context
 
     def get_initial(self):
         return {"target": self.request.GET.get("target", "accounts")}
@@ -102,6 +108,17 @@ def import_job_failed_rows(request, pk, file_format):
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
     stem = job.file_name.rsplit(".", 1)[0] or "import"
     response["Content-Disposition"] = attachment_disposition(f"{stem}-failed-rows.{file_format}")
+    return response
+
+
+@import_required
+def import_template_download(request, target, file_format):
+    """Download the template of an import (XLSX or CSV): its headers in the user's language, a row of examples."""
+    if target not in TEMPLATES or file_format not in FORMATS:
+        raise Http404
+    response = HttpResponse(import_template(target, file_format), content_type=CONTENT_TYPES[file_format])
+    name = _("%(records)s import template") % {"records": ImportTarget(target).label}
+    response["Content-Disposition"] = attachment_disposition(f"{name}.{file_format}")
     return response
 
 

@@ -136,6 +136,7 @@ FIXED_ARGUMENTS = {
     "app_label": "accounts",
     "url": "nonexistent/",
     "list_key": "accounts",
+    "target": "accounts",
 }
 
 

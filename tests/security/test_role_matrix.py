@@ -119,6 +119,8 @@ EXPECTED = {
     "imports:start": {"GET": IMPORTER, "POST": IMPORTER},
     "imports:detail": {"GET": IMPORT_JOB_PAGE, "POST": IMPORT_JOB_PAGE},
     "imports:failed_rows": {"GET": IMPORT_JOB_PAGE, "POST": IMPORT_JOB_PAGE},
+    # The template files of each import (the accounts' CSV is asked): for whoever imports.
+    "imports:template": {"GET": IMPORTER, "POST": IMPORTER},
     "imports:undo": {"GET": POST_ONLY, "POST": (LOGIN, 403, 403, Own(REDIRECT, 404), REDIRECT)},
     "exports:detail": {"GET": EXPORT_JOB_PAGE, "POST": EXPORT_JOB_PAGE},
     "exports:download": {"GET": EXPORT_JOB_PAGE, "POST": EXPORT_JOB_PAGE},

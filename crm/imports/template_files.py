@@ -1,0 +1,108 @@
+"""Template files for an import: the headers the importer reads, in the user's language, and a row of examples.
+
+A template imports back as it is: its headers are the columns' labels (which the importer reads in
+English and Romanian) and its example row passes the same checks as any other row.
+"""
+
+import csv
+import io
+
+from django.apps import apps
+
+from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
+
+# Each import's columns and model. When the apps describe their own imports, read them from that registry.
+TEMPLATES = {
+    "accounts": (ACCOUNT_COLUMNS, "accounts.Account"),
+    "contacts": (CONTACT_COLUMNS, "contacts.Contact"),
+}
+FORMATS = ("xlsx", "csv")
+
+# Examples by column key; a choice column shows its default option (or its first), a column not named here
+# (owner, the account a contact belongs to) is left empty, so the example row needs nothing in the CRM.
+EXAMPLES = {
+    "accounts": {
+        "name": "Carpați Logistic SRL",
+        "account_number": "CL-0001",
+        "main_phone": "+40 21 123 4567",
+        "email": "office@carpati-logistic.example",
+        "website": "https://www.carpati-logistic.example",
+        "street": "Strada Fabricii 12",
+        "city": "Cluj-Napoca",
+        "county": "Cluj",
+        "postal_code": "400620",
+        "country": "România",
+        "annual_revenue": 250000,
+        "number_of_employees": 25,
+        "description": "Transport și depozitare",
+    },
+    "contacts": {
+        "first_name": "Ana",
+        "last_name": "Popescu",
+        "job_title": "Director comercial",
+        "email": "ana.popescu@carpati-logistic.example",
+        "business_phone": "+40 21 123 4568",
+        "mobile_phone": "+40 722 123 456",
+        "street": "Strada Fabricii 12",
+        "city": "Cluj-Napoca",
+        "county": "Cluj",
+        "postal_code": "400620",
+        "country": "România",
+        "description": "Întâlnire la târgul de logistică",
+    },
+}
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _choice_example(model, key):
+    """The label, in the active language, of a choice field's default option, else of its first."""
+    field = model._meta.get_field(key)
+    default = field.get_default()
+    choices = [(value, label) for value, label in field.flatchoices if value != ""]
+    label = dict(choices).get(default) or (choices[0][1] if choices else "")
+    return str(label)
+
+
+def import_template_rows(target) -> tuple[list[str], list]:
+    """The header row (the columns' labels, in the active language) and the example row of ``target``."""
+    columns, model_name = TEMPLATES[target]
+    model = apps.get_model(model_name)
+    examples = EXAMPLES.get(target, {})
+    headers, example = [], []
+    for column in columns:
+        headers.append(str(column.label))
+        if column.kind == "choice":
+            example.append(_choice_example(model, column.key))
+        else:
+            example.append(examples.get(column.key, ""))
+    return headers, example
+
+
+def import_template(target, file_format) -> bytes:
+    """The template of ``target`` as an XLSX workbook or a CSV file (UTF-8 with a BOM, as Excel expects)."""
+    headers, example = import_template_rows(target)
+    if file_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerow(example)
+        return buffer.getvalue().encode("utf-8-sig")
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = target
+    sheet.append(headers)
+    sheet.append([value if value != "" else None for value in example])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(12, len(cell.value) + 2)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
