@@ -153,14 +153,25 @@ def _with_sheet_text(data, old, new):
 def test_an_undefined_entity_met_while_rows_are_read_refuses_the_file(
     client, sales_manager, media, django_capture_on_commit_callbacks
 ):
-    data = _with_sheet_text(xlsx_bytes([["Account Name"], ["Dacia SA"], ["Petrom SA"]]), b"<t>Petrom SA</t>",
-                            b"<t>&undefined;</t>")
+    # Past the first 20 rows, which the reader reads at once to find the header row.
+    rows = [["Account Name"], *[[f"Firma {n} SA"] for n in range(30)], ["Petrom SA"]]
+    data = _with_sheet_text(xlsx_bytes(rows), b"<t>Petrom SA</t>", b"<t>&undefined;</t>")
     with pytest.raises(FileRefused, match="cannot be read"):
         list(open_table(io.BytesIO(data)).rows)
 
     client.force_login(sales_manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(client, data, "conturi.xlsx")
-    assert response.status_code == 302  # the header and first row are fine: the job stops where the entity is
+    assert response.status_code == 302  # the header and first rows are fine: the job stops where the entity is
     job = ImportJob.objects.get()
     assert job.state == ImportState.FAILED and "cannot be read" in job.message
+
+
+def test_an_undefined_entity_in_the_first_rows_refuses_the_file_at_the_upload(client, sales_manager, media):
+    data = _with_sheet_text(xlsx_bytes([["Account Name"], ["Dacia SA"], ["Petrom SA"]]), b"<t>Petrom SA</t>",
+                            b"<t>&undefined;</t>")
+    client.force_login(sales_manager)
+    response = upload(client, data, "conturi.xlsx")
+    # Read while the header row is looked for: refused on the upload page, no job started.
+    assert response.status_code == 200 and "cannot be read" in response.content.decode()
+    assert not ImportJob.objects.exists()
