@@ -287,14 +287,12 @@ CONTACT_COLUMNS = (
     Column(
         "business_phone",
         _("Business Phone"),
-        # Google's "Phone 1 - Value" goes here whatever its "Phone 1 - Label" says: routing it by the label
-        # needs a per-row rule the engine does not have yet.
+        # Google's "Phone 1 - Value" comes here or to the mobile phone by its "Phone 1 - Label": see CONTACT_PAIRS.
         aliases=(
             "Telefon serviciu",
             "telephone1",
             "Work Phone",
             "Phone Number",
-            "Phone 1 - Value",
             "Person - Phone - Work",
             "Person - Phone",
         ),
@@ -325,6 +323,92 @@ CONTACT_COLUMNS = (
     # No "ownerid": Salesforce's Data Loader and Dynamics' API write record ids under it, never a username,
     # so reading it would fail every row.
     Column("owner", _("Owner"), "user", aliases=("Proprietar",)),
+)
+
+
+@dataclass(frozen=True)
+class SplitColumn(Column):
+    """A column holding two fields at once (a full name): split into ``into`` on rows where both are empty.
+
+    ``split`` names the function of crm.imports.values doing it; the column stands in for a required
+    field it fills, so a file with it and without that field's own column is read.
+    """
+
+    into: tuple[str, ...] = ()
+    split: str = "split_full_name"
+
+
+@dataclass(frozen=True)
+class TypedPair:
+    """Numbered columns whose value goes to the field its type column names: Google's "Phone 1 - Value" by
+    "Phone 1 - Label" (Work, Mobile, Home), "Phone 2 - ...", and so on.
+
+    ``value`` and ``type`` are the headers with ``{n}`` for the number; ``fields`` maps a type (folded) to a
+    field key, or to None to leave the value out; a type not listed leaves it out too, and an empty type
+    cell sends it to ``untyped``. A pair fills only a field the row has not filled from its own column,
+    and the lower-numbered pair first.
+    """
+
+    value: str
+    type: str
+    fields: dict
+    untyped: str | None = None
+
+    def _pattern(self, template):
+        import re
+
+        before, _n, after = template.partition("{n}")
+        return re.compile(re.escape(normalize_label(before)) + r"(\d+)" + re.escape(normalize_label(after)))
+
+    def find(self, headers):
+        """Return [(value index, type index or None)] for each numbered pair in ``headers``, by number."""
+        value_pattern, type_pattern = self._pattern(self.value), self._pattern(self.type)
+        values, types = {}, {}
+        for index, header in enumerate(headers):
+            folded = normalize_label(header)
+            if match := value_pattern.fullmatch(folded):
+                values.setdefault(int(match.group(1)), index)
+            elif match := type_pattern.fullmatch(folded):
+                types.setdefault(int(match.group(1)), index)
+        return [(values[number], types.get(number)) for number in sorted(values)]
+
+    def field_for(self, type_text):
+        """The field key a value of this type goes to, or None to leave it out."""
+        folded = normalize_label(type_text)
+        if not folded:
+            return self.untyped
+        return self.fields.get(folded)
+
+    def targets(self):
+        return tuple(dict.fromkeys(key for key in (*self.fields.values(), self.untyped) if key))
+
+
+# Columns read on import only (never exported, nor in the templates): they feed other columns' fields.
+ACCOUNT_SPLITS = ()
+CONTACT_SPLITS = (
+    SplitColumn(
+        "full_name",
+        _("Full Name"),
+        aliases=("Nume complet", "fullname", "Person - Name"),  # Dynamics 365's contacts export; Pipedrive
+        into=("first_name", "last_name"),
+    ),
+)
+
+ACCOUNT_PAIRS = ()
+# Google Contacts' CSV: "Phone 1 - Label" is Work, Mobile, Home (or Main, Work Fax, Other...; "* " marks the
+# primary one), in the account's language. A home number never becomes a business number.
+_PHONE_TYPES = {
+    **dict.fromkeys(("work", "serviciu", "birou"), "business_phone"),
+    **dict.fromkeys(("mobile", "mobil", "cell"), "mobile_phone"),
+    **dict.fromkeys(("home", "acasa"), None),
+}
+CONTACT_PAIRS = (
+    TypedPair(
+        "Phone {n} - Value",
+        "Phone {n} - Label",
+        {normalize_label(name): key for name, key in _PHONE_TYPES.items()},
+        untyped="business_phone",
+    ),
 )
 
 

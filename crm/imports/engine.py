@@ -8,6 +8,7 @@ the job's counters, so a crash leaves exactly the batches that finished, and
 running the same file again matches what they wrote instead of duplicating it.
 """
 
+import codecs
 import datetime
 import itertools
 import logging
@@ -35,9 +36,18 @@ from crm import permissions
 from crm.bulk import defer_or_run, deferred_writes, hold_import_lock, insert_records, insert_rows
 from crm.history.models import ChangeEvent
 from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
-from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
+from crm.imports import values as cell_values
+from crm.imports.columns import (
+    ACCOUNT_COLUMNS,
+    ACCOUNT_PAIRS,
+    ACCOUNT_SPLITS,
+    CONTACT_COLUMNS,
+    CONTACT_PAIRS,
+    CONTACT_SPLITS,
+    map_headers,
+)
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
-from crm.imports.readers import FileRefused, Table
+from crm.imports.readers import ENCODING_NAMES, FileRefused, Table
 from crm.imports.values import (
     CONTROL,
     CONTROL_MULTILINE,
@@ -94,6 +104,8 @@ class ImportOutcome:
     ignored_columns: list = field(default_factory=list)
     headers: list = field(default_factory=list)
     issues: list = field(default_factory=list)
+    # What the reader noticed about the file (encoding, preamble, footer, organisation cards), once it is read.
+    file_notes: dict = field(default_factory=dict)
 
     def summary(self):
         return f"created {self.created}, updated {self.updated}, skipped {self.skipped}, failed {self.failed}"
@@ -106,6 +118,7 @@ class ParsedRow:
     data: dict
     errors: list  # [(column header, message)]
     warnings: list = field(default_factory=list)  # [(column header, message)]: imported all the same
+    organisation: bool = False  # a vCard's organisation card (not a person)
 
 
 @dataclass(frozen=True)
@@ -398,12 +411,40 @@ class Importer:
             self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
         self.model = Account if options.target == "accounts" else Contact
         columns = ACCOUNT_COLUMNS if options.target == "accounts" else CONTACT_COLUMNS
-        self.mapping, ignored = map_headers(table.headers, columns, self.model)
-        self.outcome.ignored_columns = [storable(header) for header in ignored]
+        splits = ACCOUNT_SPLITS if options.target == "accounts" else CONTACT_SPLITS
+        self.mapping, ignored = map_headers(table.headers, (*columns, *splits), self.model)
+        labels = {column.key: column.label for column in columns}
+        # Typed pairs (Google's Phone N - Value by its Phone N - Label): [(value index, type index, pair)].
+        self.pairs = []
+        for pair in ACCOUNT_PAIRS if options.target == "accounts" else CONTACT_PAIRS:
+            self.pairs.extend((value, kind, pair) for value, kind in pair.find(table.headers))
+        paired = {index for value, kind, _pair in self.pairs for index in (value, kind) if index is not None}
+        self.outcome.ignored_columns = [
+            storable(header) for index, header in enumerate(table.headers) if header in ignored and index not in paired
+        ]
         self.outcome.mapping = {
             storable(table.headers[index]): str(column.label) for index, column in self.mapping.items()
         }
+        for value, _kind, pair in self.pairs:
+            self.outcome.mapping[storable(table.headers[value])] = " / ".join(
+                str(labels[key]) for key in pair.targets()
+            )
         self.header_of = {column.key: table.headers[index] for index, column in self.mapping.items()}
+        # A field fed by a split or a pair has its errors named by the column it came from.
+        for index, column in self.mapping.items():
+            for key in getattr(column, "into", ()):
+                self.header_of.setdefault(key, table.headers[index])
+        for value, _kind, pair in self.pairs:
+            for key in pair.targets():
+                self.header_of.setdefault(key, table.headers[value])
+        self.splits = [
+            (column.key, column.into, getattr(cell_values, column.split))
+            for column in self.mapping.values()
+            if getattr(column, "into", ())
+        ]
+        self.organisation_rows = (
+            frozenset(table.extra.get("organisation_rows", ())) if options.target == "contacts" else frozenset()
+        )
         self.written = IdSet()
         if job is not None and options.skip_rows:
             for pk in job.records.filter(target=options.target).values_list("object_id", flat=True).iterator():
@@ -444,6 +485,8 @@ class Importer:
 
     def _check_columns(self, columns):
         present = {column.key for column in self.mapping.values()}
+        # A split column (Full Name) stands in for the fields it fills (Last Name).
+        present.update(key for column in self.mapping.values() for key in getattr(column, "into", ()))
         for column in columns:
             if column.required and column.key not in present:
                 raise FileRefused(
@@ -483,6 +526,8 @@ class Importer:
             close = getattr(self.table.rows, "close", None)
             if close:
                 close()
+        # Known only now: the footer is found at the end of the file.
+        self.outcome.file_notes = file_notes(self.table, skip_organisations=self.options.target == "contacts")
         return self.outcome
 
     def _run_batches(self):
@@ -733,6 +778,11 @@ class Importer:
             else:
                 parse = _remembering(partial(self._parse_value, column))
             parsers.append((index, column.key, parse))
+        self.pair_parsers = {
+            key: _text_parser(multiline=self._multiline(key))
+            for _value, _kind, pair in self.pairs
+            for key in pair.targets()
+        }
         return parsers
 
     def _parse(self, number, cells) -> ParsedRow:
@@ -747,7 +797,21 @@ class Importer:
                 warnings.append((self.table.headers[index], self._no_option_message(key, value.text)))
                 value = ""
             data[key] = value
-        return ParsedRow(number, cells, data, errors, warnings)
+        for key, (first, last), split in self.splits:
+            if data.get(key) and not data.get(first) and not data.get(last):
+                data[first], data[last] = split(data[key])
+        for value_index, type_index, pair in self.pairs:
+            target = pair.field_for(cells[type_index] if type_index is not None else "")
+            if target is None or data.get(target):
+                continue  # left out (a home number), or filled by a better column or an earlier pair
+            try:
+                value = self.pair_parsers[target](cells[value_index])
+            except ValidationError as error:
+                errors.append((self.table.headers[value_index], " ".join(error.messages)))
+                continue
+            if value:
+                data[target] = value
+        return ParsedRow(number, cells, data, errors, warnings, organisation=number in self.organisation_rows)
 
     def _no_option_message(self, key, text):
         label = next(column.label for column in self.mapping.values() if column.key == key)
@@ -1160,7 +1224,9 @@ class Importer:
         self._extra_records = []
         issues, valid = [], []
         for row in batch:
-            if row.errors:
+            if row.organisation:
+                issues.append(self._skip(row, "company_name", _("An organisation's card, not a person: skipped.")))
+            elif row.errors:
                 issues.append(self._fail_parsed(row))
             else:
                 valid.append(row)
@@ -1263,6 +1329,26 @@ def _write_counts(job_id, resumes, **counts):
     live = (ImportState.RUNNING, ImportState.QUEUED)  # queued: a caller running the engine on its own job
     if not ImportJob.objects.filter(pk=job_id, resumes=resumes, state__in=live).update(**counts):
         raise JobTakenOver(_("The import job was resumed by another worker; this run stops."))
+
+
+def file_notes(table: Table, *, skip_organisations=False) -> dict:
+    """What the reader noticed about ``table``, for the job page: call once its rows are read (the footer)."""
+    extra, notes = table.extra, {}
+    name = extra.get("encoding_name")
+    unicode = codecs.lookup(table.encoding).name.startswith("utf-8") if table.encoding else True
+    if extra.get("encoding_candidates") or not unicode:
+        notes["encoding"] = name or table.encoding
+        others = [candidate for candidate in extra.get("encoding_candidates", ()) if candidate != table.encoding]
+        if others:
+            notes["encoding_candidates"] = [ENCODING_NAMES.get(candidate, candidate) for candidate in others]
+    if extra.get("preamble_rows"):
+        notes["preamble_rows"] = extra["preamble_rows"]
+        notes["header_row"] = extra.get("header_row")
+    if extra.get("footer_rows"):
+        notes["footer_rows"] = list(extra["footer_rows"])
+    if skip_organisations and extra.get("organisation_rows"):
+        notes["organisation_rows"] = list(extra["organisation_rows"])
+    return notes
 
 
 def ref_column(data):

@@ -57,6 +57,8 @@ class ImportJob(JobProgress, models.Model):
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
     headers = models.JSONField(_("headers"), default=list, blank=True)
+    # What the reader noticed (encoding, notes above the header, footer lines, organisation cards), for the job page.
+    file_notes = models.JSONField(_("notes on the file"), default=dict, blank=True)
     total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)

@@ -25,7 +25,7 @@ from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from crm.imports.values import clean_text, normalize_label
+from crm.imports.values import clean_text, normalize_label, split_full_name
 
 EXPECTED = (
     "an Excel workbook (.xlsx or .xls), an OpenDocument spreadsheet (.ods), a CSV or text file, "
@@ -893,8 +893,7 @@ def _vcard_row(card) -> dict:
         if name is not None and not isinstance(name, str):
             row["last_name"], row["first_name"] = _vcard_text(name.family), _vcard_text(name.given)
         if not row["last_name"] and full_name:
-            first, _sep, last = full_name.rpartition(" ")
-            row["first_name"], row["last_name"] = (first, last) if first else ("", last)
+            row["first_name"], row["last_name"] = split_full_name(full_name)
     if contents.get("title"):
         row["job_title"] = _vcard_text(contents["title"][0].value)
     emails = contents.get("email", ())

@@ -214,7 +214,10 @@ def _finish(job, *, state, message, outcome):
             }
             if outcome is not None:
                 fields.update(
-                    column_mapping=outcome.mapping, ignored_columns=outcome.ignored_columns, headers=outcome.headers
+                    column_mapping=outcome.mapping,
+                    ignored_columns=outcome.ignored_columns,
+                    headers=outcome.headers,
+                    file_notes=outcome.file_notes,
                 )
             ImportJob.objects.filter(pk=job.pk, resumes=job.resumes, state=ImportState.RUNNING).update(**fields)
             job.refresh_from_db()

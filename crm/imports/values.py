@@ -172,3 +172,9 @@ def parse_url(value) -> str:
     if text and "://" not in text and not text.startswith("mailto:"):
         text = f"https://{text}"
     return text
+
+
+def split_full_name(text: str) -> tuple[str, str]:
+    """Split a full name on its last space into (first name, last name); a single word is the last name."""
+    first, _space, last = " ".join(text.split()).rpartition(" ")
+    return first, last

@@ -9,6 +9,7 @@ import pytest
 from accounts.models import Account
 from contacts.models import Contact
 from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
+from tests.factories import AccountFactory
 from tests.imports.conftest import csv_bytes, do_import
 
 pytestmark = pytest.mark.django_db
@@ -157,12 +158,16 @@ def test_google_contacts_organisation_title_email_phone_and_address(importer):
     assert (contact.street, contact.city, contact.postal_code) == ("Bd. Unirii 10", "București", "030167")
 
 
-def test_google_phone_value_goes_to_the_business_phone_whatever_its_label():
-    # Routing "Phone 1 - Value" by its "Phone 1 - Label" (Work / Mobile / Home) needs a per-row rule in the
-    # engine; until then the first phone is read as the business phone and the label column is ignored.
-    mapping, ignored = map_headers(GOOGLE, CONTACT_COLUMNS, Contact)
-    assert _fields(GOOGLE)["business_phone"] == "Phone 1 - Value"
-    assert "Phone 1 - Label" in ignored and "Phone 2 - Value" in ignored
+def test_google_phone_value_is_not_a_header_alias_but_a_typed_pair():
+    # "Phone N - Value" goes where its "Phone N - Label" says (columns.CONTACT_PAIRS, one row at a time:
+    # tests/imports/test_engine_row_rules.py), so no header maps it to a field on its own.
+    from crm.imports.columns import CONTACT_PAIRS
+
+    assert "business_phone" not in _fields(GOOGLE)
+    assert CONTACT_PAIRS[0].find(GOOGLE) == [
+        (GOOGLE.index("Phone 1 - Value"), GOOGLE.index("Phone 1 - Label")),
+        (GOOGLE.index("Phone 2 - Value"), GOOGLE.index("Phone 2 - Label")),
+    ]
 
 
 THUNDERBIRD = [
@@ -332,17 +337,16 @@ def test_zoho_contacts_title_alone_is_the_job_title_and_the_mailing_address_is_r
     assert (contact.street, contact.county, contact.postal_code) == ("Str. Mărășești 3", "Timiș", "300086")
 
 
-def test_dynamics_contacts_export_with_only_full_name_is_still_refused(importer):
-    # Splitting "Full Name" into first and last name needs a per-row rule in the engine (not there yet):
-    # the file is refused for its missing Last Name, before anything is written, rather than half-read.
-    from crm.imports.readers import FileRefused
-
+def test_dynamics_contacts_export_with_only_full_name_is_read(importer):
+    # "Full Name" stands in for Last Name and is split per row (columns.CONTACT_SPLITS; more in
+    # tests/imports/test_engine_row_rules.py).
+    AccountFactory(name="Dacia SA")
     headers = ["(Do Not Modify) Contact", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On",
                "Full Name", "Account Name", "Email", "Business Phone"]  # fmt: skip
     data = csv_bytes([headers, ["c0ffee", "x", "2026-01-01", "Ana Pop", "Dacia SA", "ana@dacia.ro", "021"]])
-    with pytest.raises(FileRefused, match="Last Name"):
-        do_import(data, "contacts", actor=importer)
-    assert not Contact.objects.exists()
+    outcome = do_import(data, "contacts", actor=importer)
+    assert outcome.created == 1, outcome.issues
+    assert Contact.objects.values_list("first_name", "last_name").get() == ("Ana", "Pop")
 
 
 # Accounts ------------------------------------------------------------------------------------------
