@@ -18,7 +18,7 @@ class InvoiceFilter(RecordFilter):
     account = RecordNumberFilter(field_name="account_id")
     contact = RecordNumberFilter(field_name="contact_id")
     # Used by the links of the summary figures and the dashboard.
-    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
+    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"), empty_label=_("All"))
     invoiced_this_year = YesNoFilter(
         method="filter_invoiced_this_year", label=_("Invoiced this year")
     )

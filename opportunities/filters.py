@@ -27,7 +27,7 @@ class OpportunityFilter(RecordFilter):
     account = RecordNumberFilter(field_name="account_id")
     contact = RecordNumberFilter(field_name="contact_id")
     # Used by the links of the summary figures and the dashboard.
-    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"))
+    currency = django_filters.ChoiceFilter(choices=CURRENCY_CHOICES, label=_("Currency"), empty_label=_("All"))
     closed_this_year = YesNoFilter(method="filter_closed_this_year", label=_("Closed this year"))
     closing_this_month = YesNoFilter(
         method="filter_closing_this_month", label=_("Closing this month")

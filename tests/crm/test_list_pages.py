@@ -169,3 +169,12 @@ def test_one_page_shows_no_pagination(client, salesperson):
     AccountFactory(owner=salesperson)
     client.force_login(salesperson)
     assert "pagination" not in page(client, "accounts:list")
+
+
+@pytest.mark.parametrize("url_name", ["opportunities:list", "invoices:list"])
+def test_the_currency_filter_offers_all_currencies_first(client, salesperson, url_name):
+    client.force_login(salesperson)
+    html = client.get(reverse(url_name)).content.decode()
+    select = html[html.index('name="currency"'):]
+    assert re.search(r'<option value=""( selected)?>All$', select[: select.index("</option>")])
+    assert "---------" not in html
