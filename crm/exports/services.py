@@ -90,11 +90,13 @@ def _export_job_write(job):
     source = SOURCES[job.target]
     try:
         with _without_statement_timeout(), tempfile.TemporaryFile() as handle:
-            queryset = source.queryset(user=job.created_by, query=QueryDict(job.query))
+            query = QueryDict(job.query)
+            queryset = source.queryset(user=job.created_by, query=query)
             total = queryset.order_by().count()
             ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
             written = _Progress(job)
-            write_export(written.count(source.rows(queryset)), handle, job.file_format, job.target)
+            rows = source.rows(queryset, round_trip=source.wants_round_trip(query))
+            write_export(written.count(rows), handle, job.file_format, job.target)
             file_size = handle.tell()
             handle.seek(0)
             job.refresh_from_db()

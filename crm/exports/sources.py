@@ -16,7 +16,10 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
-from crm.imports.exports import export_rows
+from crm.imports.exports import CHUNK_SIZE, HeaderRow, export_rows
+
+# The list export's GET parameter asking for the round-trip columns (the records' ids and versions).
+ROUND_TRIP_PARAMETER = "round_trip"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class ExportSource:
     selector: Callable
     filterset_class: type
     resource_class: type
+    # Whether the list's export can carry each record's id and version, to import back as updates.
+    round_trip: bool = False
 
     @property
     def model(self):
@@ -44,9 +49,33 @@ class ExportSource:
         queryset = self.selector(user=user)
         return self.filterset_class(query or None, queryset=queryset, request=request).qs
 
-    def rows(self, queryset):
-        """The header row, then one row per record, read in chunks."""
-        return export_rows(self.resource_class(), queryset)
+    def rows(self, queryset, *, round_trip=False):
+        """The header row, then one row per record, read in chunks.
+
+        With ``round_trip`` (for a source that offers it) each row ends with the record's id and version, under
+        the "(Do not modify)" headers the importer reads back (crm.imports.columns.ROUND_TRIP_COLUMNS); the
+        header row names them as hidden, which an XLSX export honours.
+        """
+        resource = self.resource_class()
+        if not (round_trip and self.round_trip):
+            return export_rows(resource, queryset)
+        return _round_trip_rows(resource, queryset)
+
+    def wants_round_trip(self, query) -> bool:
+        """Whether the list's GET parameters ``query`` ask for the round-trip columns."""
+        return self.round_trip and query.get(ROUND_TRIP_PARAMETER) in ("1", "true", "on")
+
+
+def _round_trip_rows(resource, queryset):
+    from crm.imports.columns import ROUND_TRIP_COLUMNS
+
+    headers = resource.export_headers()
+    yield HeaderRow(
+        [*headers, *(str(column.label) for column in ROUND_TRIP_COLUMNS)],
+        hidden=range(len(headers), len(headers) + len(ROUND_TRIP_COLUMNS)),
+    )
+    for record in queryset.iterator(chunk_size=CHUNK_SIZE):
+        yield [*resource.export_values(record), record.pk, record.version]
 
 
 # The registered sources by name (the list's URL namespace, e.g. "accounts").

@@ -394,6 +394,30 @@ CONTACT_SPLITS = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class RoundTripColumn(Column):
+    """A column an export for re-import carries (the record's id, its version), read back only under its own label.
+
+    Not by its key: other programs' files have "Id" columns of their own (Salesforce's 18-character ids).
+    """
+
+    def ranked_names(self, model=None):
+        names = {str(self.label)}
+        for language in ("en", "ro"):
+            with translation.override(language):
+                names.add(str(self.label))
+        return {normalize_label(name): EXACT for name in names}
+
+
+# The Excel round trip (as Dynamics' Export to Excel): an export for re-import carries each record's id and
+# version in these columns (hidden in XLSX); importing the file back updates exactly those records, refusing a
+# row whose record was saved since. Read on import only, for accounts and contacts alike.
+ROUND_TRIP_COLUMNS = (
+    RoundTripColumn("id", _("(Do not modify) Id"), "integer"),
+    RoundTripColumn("version", _("(Do not modify) Version"), "integer"),
+)
+
 ACCOUNT_PAIRS = ()
 # Google Contacts' CSV: "Phone 1 - Label" is Work, Mobile, Home (or Main, Work Fax, Other...; "* " marks the
 # primary one), in the account's language. A home number never becomes a business number.

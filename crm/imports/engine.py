@@ -25,7 +25,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import IntegrityError, connections, models, transaction
 from django.db import connection as default_connection
 from django.db.models.base import ModelState
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, account_number_key
@@ -44,6 +44,7 @@ from crm.imports.columns import (
     CONTACT_COLUMNS,
     CONTACT_PAIRS,
     CONTACT_SPLITS,
+    ROUND_TRIP_COLUMNS,
     map_headers,
 )
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
@@ -412,7 +413,7 @@ class Importer:
         self.model = Account if options.target == "accounts" else Contact
         columns = ACCOUNT_COLUMNS if options.target == "accounts" else CONTACT_COLUMNS
         splits = ACCOUNT_SPLITS if options.target == "accounts" else CONTACT_SPLITS
-        self.mapping, ignored = map_headers(table.headers, (*columns, *splits), self.model)
+        self.mapping, ignored = map_headers(table.headers, (*columns, *splits, *ROUND_TRIP_COLUMNS), self.model)
         labels = {column.key: column.label for column in columns}
         # Typed pairs (Google's Phone N - Value by its Phone N - Label): [(value index, type index, pair)].
         self.pairs = []
@@ -891,6 +892,64 @@ class Importer:
             messages.append((f"{header}: " if header else "") + " ".join(dict.fromkeys(field_messages)))
         return RowIssue(row.number, "; ".join(columns), " ".join(messages), row.cells)
 
+    # The round trip: rows carrying the id and version of an exported record -----------------------
+
+    def _existing_by_id(self, model, rows):
+        """{id: record} of the records the rows name by id, in the actor's scope, locked as the other matches are."""
+        ids = {row.data["id"] for row in rows if row.data.get("id") is not None}
+        if not ids or (self.actor is not None and not permissions.can_view(self.actor, model)):
+            return {}
+        queryset = model.objects.select_related("modified_by")
+        if model is Contact:
+            queryset = queryset.select_related("account")
+        if self._can_lock():
+            queryset = queryset.select_for_update(of=("self",))
+        # Planned ahead without locks, the write is still made only at the version read here (update_records).
+        return queryset.in_bulk(ids)
+
+    def _update_by_id(self, row, by_id, matched, owners, keys, issues, account=None):
+        """Plan the update of the record the row names by id: (row, record, previous), or None with its issue.
+
+        Such a row never creates a record, in any mode. It is refused when the record is not the one exported:
+        gone or out of the actor's scope, or saved by someone since the version the file names.
+        """
+        pk, version = row.data["id"], row.data.get("version")
+        record = by_id.get(pk)
+        if record is None:
+            issues.append(
+                self._fail(
+                    row,
+                    "id",
+                    _("No %(model)s with the id %(id)s exists, or you may not see it; nothing was imported.")
+                    % {"model": self.model._meta.verbose_name, "id": pk},
+                )
+            )
+            return None
+        if version is None:
+            issues.append(self._fail(row, "version", _("The row has an id but no version; nothing was imported.")))
+            return None
+        if pk in self.written:
+            issues.append(self._fail(row, "id", _("Duplicate of an earlier row in this file.")))
+            return None
+        if self._matched_twice(row, "id", record, matched, issues):
+            return None
+        if record.version != version:
+            issues.append(self._fail(row, "id", _changed_since_export(record)))
+            return None
+        if account is not None and record.account_id not in (None, account.pk):
+            error = already_on_account_error(record, record.account)
+            issues.append(self._fail(row, ref_column(row.data), " ".join(error.messages)))
+            return None
+        owner = self._resolve_owner(row, owners, record)
+        previous = self._apply(record, row, keys, owner)
+        if account is not None and record.account_id is None:
+            previous["account_id"] = None
+            record.account = account
+        if not previous:
+            issues.append(self._skip(row, "id", _("No changes.")))
+            return None
+        return (row, record, previous)
+
     def _owners(self, batch):
         usernames = {row.data.get("owner") for row in batch if row.data.get("owner")}
         if not usernames:
@@ -954,14 +1013,24 @@ class Importer:
                 issues.append(self._fail_parsed(row))
             else:
                 valid.append(row)
+        by_id = self._existing_by_id(Account, valid)
+        valid, by_id_rows = [row for row in valid if row.data.get("id") is None], valid
         numbers = {account_number_key(row.data["account_number"]) for row in valid if row.data.get("account_number")}
         names = {row.data.get("name") for row in valid if not row.data.get("account_number") and row.data.get("name")}
         by_number, by_name = self._existing_accounts(numbers, names)
+        valid = by_id_rows  # in file order: a row with an id and one without can name the same account
         owners = self._owners(valid)
         seen, matched = {}, {}
         new, changed = [], []
         mode = self.options.mode
         for row in valid:
+            if row.data.get("id") is not None:
+                try:
+                    if entry := self._update_by_id(row, by_id, matched, owners, self.ACCOUNT_FIELDS, issues):
+                        changed.append(entry)
+                except ValidationError as error:
+                    issues.append(self._validation_issue(row, error))
+                continue
             key = self._account_key(row.data)
             column_key = key[0]
             if key in seen:
@@ -1230,6 +1299,7 @@ class Importer:
                 issues.append(self._fail_parsed(row))
             else:
                 valid.append(row)
+        by_id = self._existing_by_id(Contact, valid)
         accounts, account_errors = self._resolve_accounts(valid)
         resolved = []
         for row in valid:
@@ -1238,13 +1308,25 @@ class Importer:
                 issues.append(self._fail(row, ref[0], account_errors[ref]))
                 continue
             account = accounts.get(ref) if ref else None
-            resolved.append((row, account, self._contact_key(row.data, account.pk if account else None)))
-        existing_by_key = self._existing_contacts({key for _row, _account, key in resolved})
+            if row.data.get("id") is not None:
+                key = ("id", row.data["id"])
+            else:
+                key = self._contact_key(row.data, account.pk if account else None)
+            resolved.append((row, account, key))
+        existing_by_key = self._existing_contacts({key for _row, _account, key in resolved if key[0] != "id"})
         owners = self._owners(valid)
         seen, matched = {}, {}
         new, changed = [], []
         mode = self.options.mode
         for row, account, key in resolved:
+            if key[0] == "id":
+                try:
+                    entry = self._update_by_id(row, by_id, matched, owners, self.CONTACT_FIELDS, issues, account)
+                    if entry:
+                        changed.append(entry)
+                except ValidationError as error:
+                    issues.append(self._validation_issue(row, error))
+                continue
             column_key = "email" if key[0] == "email" else "last_name"
             if key in seen:
                 issues.append(
@@ -1349,6 +1431,17 @@ def file_notes(table: Table, *, skip_organisations=False) -> dict:
     if skip_organisations and extra.get("organisation_rows"):
         notes["organisation_rows"] = list(extra["organisation_rows"])
     return notes
+
+
+def _changed_since_export(record):
+    """Why a row of an export is refused: its record was saved since, by whom and when."""
+    user = record.modified_by
+    who = (user.get_full_name() or user.get_username()) if user is not None else _("another user")
+    when = formats.date_format(timezone.localtime(record.modified_at), "DATETIME_FORMAT")
+    return _(
+        "%(record)s was changed by %(user)s on %(when)s, after this file was exported; this row was not imported. "
+        "Export it again to update it."
+    ) % {"record": record, "user": who, "when": when}
 
 
 def ref_column(data):

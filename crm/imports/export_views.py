@@ -35,7 +35,7 @@ class RecordExportView(View):
             )
             messages.info(request, _("This list is large, so it is exported in the background: download it here."))
             return redirect(job)
-        rows = source.rows(queryset)
+        rows = source.rows(queryset, round_trip=source.wants_round_trip(request.GET))
         content_type, extension = EXPORT_FORMATS[file_format]
         filename = f"{self.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
         if file_format == "xlsx":

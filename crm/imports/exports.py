@@ -37,6 +37,14 @@ def _cell(value):
     return neutralise(value)
 
 
+class HeaderRow(list):
+    """An export's header row naming, in ``hidden``, the indexes of columns an XLSX file hides (the round trip's)."""
+
+    def __init__(self, cells, hidden=()):
+        super().__init__(cells)
+        self.hidden = tuple(hidden)
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -110,10 +118,15 @@ def write_export(rows, handle, file_format, sheet_name="Sheet1"):
     """
     if file_format == "xlsx":
         import openpyxl
+        from openpyxl.utils import get_column_letter
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet(sheet_name[:31])
-        for row in rows:
+        for number, row in enumerate(rows):
+            if number == 0:
+                # Before the first row: a write-only sheet writes its column settings with it.
+                for index in getattr(row, "hidden", ()):
+                    sheet.column_dimensions[get_column_letter(index + 1)].hidden = True
             sheet.append([_cell(cell) for cell in row])
         workbook.save(handle)
         return

@@ -15,6 +15,7 @@
     document.querySelectorAll("a[data-export-format]").forEach(function (link) {
       var query = filterQuery(form);
       query.set("format", link.getAttribute("data-export-format"));
+      if (link.hasAttribute("data-export-round-trip")) query.set("round_trip", "1");
       link.href = link.getAttribute("data-export-url") + "?" + query.toString();
     });
   });
