@@ -38,11 +38,8 @@ from crm.record_views import (
 )
 from crm.views import RecordListView
 from invoices.models import Invoice
-from invoices.selectors import invoice_list
-from invoices.tables import InvoiceTable
 from opportunities.models import Opportunity
-from opportunities.selectors import opportunity_list
-from opportunities.tables import OpportunityTable
+from opportunities.related import sales_lists
 
 CONTACTS_PANEL = "accounts/panels/contacts.html"
 CUSTOMER_PANEL = "includes/panels/customer_panel.html"
@@ -162,18 +159,7 @@ class AccountDetailView(RecordPageView):
         lists = []
         if permissions.can_view(user, Contact):
             lists.append(("contacts", _("Contacts"), ContactTable, contact_list(user=user).filter(account=account)))
-        if permissions.can_view(user, Opportunity):
-            lists.append(
-                (
-                    "opportunities",
-                    _("Opportunities"),
-                    OpportunityTable,
-                    opportunity_list(user=user).filter(account=account),
-                )
-            )
-        if permissions.can_view(user, Invoice):
-            lists.append(("invoices", _("Invoices"), InvoiceTable, invoice_list(user=user).filter(account=account)))
-        return lists
+        return lists + sales_lists(user=user, account=account)
 
     def timeline_url(self, account):
         return reverse("accounts:timeline", args=[account.pk])

@@ -28,11 +28,8 @@ from crm.record_views import (
 )
 from crm.views import RecordListView
 from invoices.models import Invoice
-from invoices.selectors import invoice_list
-from invoices.tables import InvoiceTable
 from opportunities.models import Opportunity
-from opportunities.selectors import opportunity_list
-from opportunities.tables import OpportunityTable
+from opportunities.related import sales_lists
 
 
 class ContactListView(RecordListView):
@@ -136,20 +133,7 @@ class ContactDetailView(RecordPageView):
         }
 
     def related_lists(self, contact):
-        user = self.request.user
-        lists = []
-        if permissions.can_view(user, Opportunity):
-            lists.append(
-                (
-                    "opportunities",
-                    _("Opportunities"),
-                    OpportunityTable,
-                    opportunity_list(user=user).filter(contact=contact),
-                )
-            )
-        if permissions.can_view(user, Invoice):
-            lists.append(("invoices", _("Invoices"), InvoiceTable, invoice_list(user=user).filter(contact=contact)))
-        return lists
+        return sales_lists(user=self.request.user, contact=contact)
 
     def timeline_url(self, contact):
         return reverse("contacts:timeline", args=[contact.pk])
