@@ -11,7 +11,15 @@ from crm import permissions
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
-from crm.services import expect_version, record_apply, record_bulk_save, record_delete, record_reassign, record_save
+from crm.services import (
+    expect_version,
+    record_apply,
+    record_bulk_save,
+    record_delete,
+    record_lock_at_version,
+    record_reassign,
+    record_save,
+)
 
 
 @transaction.atomic
@@ -50,6 +58,8 @@ def account_set_status(*, account: Account, status: str, actor) -> Account:
 def account_delete(*, account: Account, actor) -> None:
     """Delete an account; its contacts stay, unlinked. Refused while it has opportunities or invoices."""
     permissions.require(permissions.can_delete(actor, account), _("You can delete only records you own."))
+    # First, before its children or contacts are detached: the user confirmed the account as the page showed it.
+    record_lock_at_version(account)
     opportunities = account.opportunities.count()
     invoices = account.invoices.count()
     if opportunities or invoices:

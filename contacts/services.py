@@ -17,6 +17,7 @@ from crm.services import (
     record_apply,
     record_bulk_save,
     record_delete,
+    record_lock_at_version,
     record_reassign,
     record_save,
     require_version,
@@ -131,6 +132,8 @@ def contact_set_status(*, contact: Contact, status: str, actor) -> Contact:
 def contact_delete(*, contact: Contact, actor) -> None:
     """Delete a contact. Refused while it has opportunities or invoices."""
     permissions.require(permissions.can_delete(actor, contact), _("You can delete only records you own."))
+    # First, before the accounts it is the primary contact of are changed: the user confirmed it as shown.
+    record_lock_at_version(contact)
     opportunities = contact.opportunities.count()
     invoices = contact.invoices.count()
     if opportunities or invoices:

@@ -29,9 +29,11 @@ def add_service_error(form, error: ValidationError, *, field=None):
     by someone else meanwhile, the form also shows their values beside the user's.
     """
     if isinstance(error, RecordChanged):
-        form.add_error(None, ValidationError(error.error_list))
         if hasattr(form, "show_conflict"):
+            form.add_error(None, ValidationError(error.error_list))
             form.show_conflict(error.current)
+        else:
+            form.add_error(None, error.command_message())
         return
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
@@ -47,6 +49,8 @@ def form_data(form) -> dict:
 
 def error_text(error: ValidationError) -> str:
     """One readable sentence from a service's ValidationError, for a message."""
+    if isinstance(error, RecordChanged):
+        return error.command_message()
     return " ".join(error.messages)
 
 
@@ -57,7 +61,11 @@ def posted_version(request):
 
 
 def expect_posted_version(request, record):
-    """Make the workflow about to run on ``record`` refuse it if it changed since the page was shown."""
+    """Make the workflow about to run on ``record`` refuse it if it changed since the page was shown.
+
+    Every page posts the version it showed; a post without one (a script's) acts on the record as it is,
+    as the services do when given no version.
+    """
     return expect_version(record, posted_version(request))
 
 
@@ -221,6 +229,7 @@ class RecordDeleteView(RecordMixin, TemplateView):
     def post(self, request, pk):
         record = self.get_record()
         name = str(record)
+        expect_posted_version(request, record)
         try:
             self.delete(record)
         except ValidationError as error:

@@ -44,6 +44,20 @@ class RecordChanged(ValidationError):
             ) % {"record": current, "user": who, "when": when}
         super().__init__(message, code="record_changed")
 
+    def command_message(self):
+        """The refusal of a command (delete, deactivate, reassign, close, pay...), which has no values to show."""
+        current = self.current
+        if current is None:
+            return _("%(record)s was deleted by another user after you opened it. Nothing was done.") % {
+                "record": self.record
+            }
+        who = _name_of(current.modified_by) if current.modified_by_id else _("another user")
+        when = formats.date_format(timezone.localtime(current.modified_at), "DATETIME_FORMAT")
+        return _(
+            "%(record)s was changed by %(user)s on %(when)s, after you opened it. Nothing was done: "
+            "look at it again and repeat the command if it still applies."
+        ) % {"record": current, "user": who, "when": when}
+
 
 def _name_of(user):
     return (user.get_full_name() or user.get_username()) if user is not None else _("another user")
@@ -198,6 +212,17 @@ def expect_version(record, version):
     return record
 
 
+def record_lock_at_version(record):
+    """Lock ``record``'s row and refuse (RecordChanged) when it is no longer at the version ``record`` names.
+
+    For a delete: the user confirmed deleting the record as the page showed it, not as someone changed it since.
+    Call inside the workflow's transaction, before it touches anything.
+    """
+    if not hasattr(record, "version"):
+        return record
+    return require_version(record, type(record)._base_manager.select_for_update().filter(pk=record.pk).first())
+
+
 def record_reassign(*, record, owner, actor):
     """Give ``record`` to ``owner``; only its owner (with the right) or a manager may."""
     permissions.require(
@@ -220,6 +245,7 @@ def record_delete(*, record, actor):
     )
     try:
         with transaction.atomic():
+            record_lock_at_version(record)
             record_change(record=record, actor=actor, kind=ChangeKind.DELETED, before=snapshot(record), deleted=True)
             record.delete()
     except ProtectedError as error:

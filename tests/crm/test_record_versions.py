@@ -1,6 +1,7 @@
 """No lost updates: every save names the version it read, and a save over a newer change is refused."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -176,7 +177,19 @@ def test_invoice_edit_form_refuses_lines_changed_by_someone_else(client, salespe
 
 @pytest.mark.parametrize(
     "command",
-    ["status", "reassign", "close_won", "reopen", "mark_paid", "cancel", "remove_contact"],
+    [
+        "status",
+        "reassign",
+        "close_won",
+        "reopen",
+        "mark_paid",
+        "cancel",
+        "remove_contact",
+        "delete_account",
+        "delete_contact",
+        "delete_opportunity",
+        "delete_invoice",
+    ],
 )
 def test_commands_posted_from_a_stale_page_are_refused(client, sales_manager, command):
     client.force_login(sales_manager)
@@ -191,6 +204,19 @@ def test_commands_posted_from_a_stale_page_are_refused(client, sales_manager, co
             opportunity_close_as_won(opportunity=record, actual_revenue=Decimal("1"), actor=sales_manager)
         url = reverse(f"opportunities:{command}", args=[record.pk])
         data = {"actual_revenue": "10", "close_date": "2026-11-30"}
+    elif command.startswith("delete_"):
+        kind = command.removeprefix("delete_")
+        if kind == "account":
+            record = AccountFactory()
+            ContactFactory(account=record)  # detached by a delete: must stay attached when the delete is refused
+        elif kind == "contact":
+            record = ContactFactory(account=AccountFactory())
+        elif kind == "opportunity":
+            record = OpportunityFactory()
+        else:
+            record = make_invoice(sales_manager)
+        url = reverse(f"{record._meta.app_label}:delete", args=[record.pk])
+        data = {}
     elif command in ("mark_paid", "cancel"):
         record = make_invoice(sales_manager)
         url = reverse(f"invoices:{command}", args=[record.pk])
@@ -203,9 +229,20 @@ def test_commands_posted_from_a_stale_page_are_refused(client, sales_manager, co
     shown = record.version
     type(record).objects.filter(pk=record.pk).update(description="Changed meanwhile", version=shown + 1)
     before = type(record).objects.values().get(pk=record.pk)
+    related_before = _related_rows(record)
     response = client.post(url, {**data, "version": shown}, follow=True)
-    assert "after you opened it. Nothing was saved" in response.content.decode()
+    assert "after you opened it. Nothing was done" in response.content.decode()
     assert type(record).objects.values().get(pk=record.pk) == before
+    assert _related_rows(record) == related_before
+
+
+def _related_rows(record):
+    """The rows a command may change beside the record itself: an account's contacts, an invoice's lines."""
+    if isinstance(record, Account):
+        return list(record.contacts.values("pk", "account_id", "version"))
+    if hasattr(record, "lines"):
+        return list(record.lines.values())
+    return []
 
 
 def test_the_admin_refuses_a_stale_change_form(client, administrator):
@@ -240,3 +277,21 @@ def test_side_effects_on_other_records_say_who_changed_them(salesperson, sales_m
     account_delete(account=parent, actor=sales_manager)
     for record in (copy_of(child), copy_of(contact)):
         assert (record.version, record.modified_by) == (2, sales_manager)
+
+
+@pytest.mark.parametrize("kind", ["account", "contact", "opportunity", "invoice"])
+def test_the_delete_dialog_and_confirmation_page_post_the_version_shown(client, sales_manager, kind):
+    """The version a delete is checked against comes from the page: the Summary's dialog and the no-JS page."""
+    client.force_login(sales_manager)
+    factories = {"account": AccountFactory, "contact": ContactFactory, "opportunity": OpportunityFactory}
+    record = factories[kind]() if kind in factories else make_invoice(sales_manager)
+    delete_url = reverse(f"{record._meta.app_label}:delete", args=[record.pk])
+    for page in (record.get_absolute_url(), delete_url):
+        html = client.get(page).content.decode()
+        forms = [
+            found
+            for found in re.findall(r"<form\b[^>]*>.*?</form>", html, re.S)
+            if f'action="{delete_url}"' in found or (page == delete_url and "btn-outline-danger" in found)
+        ]
+        assert forms, page
+        assert all(f'name="version" value="{record.version}"' in found for found in forms), page
