@@ -411,6 +411,9 @@ CRM_TASK_RECOVERY_INTERVAL = float(os.environ.get("CRM_TASK_RECOVERY_INTERVAL", 
 CRM_IMPORT_WRITE_AHEAD = os.environ.get("CRM_IMPORT_WRITE_AHEAD", "1") != "0"
 # Exports (crm.exports): a list with more rows than this is exported by the task worker, not during the request.
 CRM_EXPORT_BACKGROUND_THRESHOLD = int(os.environ.get("CRM_EXPORT_BACKGROUND_THRESHOLD", 20_000))
+# A running export that has not reported progress (its heartbeat) for this many seconds has lost its worker: the
+# task workers fail it (and its task row), and asking for the same export again starts a new one.
+CRM_EXPORT_STALE_AFTER = int(os.environ.get("CRM_EXPORT_STALE_AFTER", 60))
 
 LOGGING = {
     "version": 1,

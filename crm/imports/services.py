@@ -3,19 +3,18 @@
 import csv
 import io
 import logging
-import threading
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, account_number_key
 from contacts.models import Contact
-from crm import permissions
+from crm import jobs, permissions
 from crm.imports.engine import DEFAULT_BATCH_SIZE, ImportOptions, ImportOutcome, run_import
 from crm.imports.models import ImportAction, ImportJob, ImportRowIssue, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
@@ -160,7 +159,7 @@ def import_job_run(*, job: ImportJob, table=None, resume=None, batch_size=None) 
     job.state, job.started_at, job.heartbeat_at, job.resumes = ImportState.RUNNING, job.started_at or now, now, resumes
     outcome = None
     try:
-        with Heartbeat(job):
+        with import_heartbeat(job):
             if table is None:
                 job.file.open("rb")
                 table = open_table(job.file.file)
@@ -228,39 +227,15 @@ def _finish(job, *, state, message, outcome):
             connections.close_all()
 
 
-class Heartbeat:
-    """While a job runs, a thread stamps its heartbeat every few seconds, on a connection of its own.
+def import_heartbeat(job):
+    """While an import runs, a thread stamps its heartbeat every few seconds, on a connection of its own.
 
     The batches stamp it too, with their counts; this one also covers a long
     phase with no batch (opening a large workbook, one transaction for the whole
     file). A worker that dies stops both, and import_jobs_recover notices.
     """
-
-    def __init__(self, job):
-        self.job_id, self.resumes = job.pk, job.resumes
-        self.every = max(1.0, stale_after().total_seconds() / 4)
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"import-heartbeat-{job.pk}", daemon=True)
-
-    def _beat(self):
-        try:
-            while not self.stopped.wait(self.every):
-                try:
-                    ImportJob.objects.filter(
-                        pk=self.job_id, state=ImportState.RUNNING, resumes=self.resumes
-                    ).update(heartbeat_at=timezone.now())
-                except DatabaseError:
-                    connections.close_all()  # the next beat opens a new connection
-        finally:
-            connections.close_all()
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stopped.set()
-        self.thread.join()
+    running = ImportJob.objects.filter(pk=job.pk, state=ImportState.RUNNING, resumes=job.resumes)
+    return jobs.Heartbeat(running, every=stale_after().total_seconds() / 4, name=f"import-heartbeat-{job.pk}")
 
 
 def stale_after():

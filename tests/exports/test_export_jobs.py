@@ -212,7 +212,7 @@ def test_a_running_job_whose_worker_stopped_is_shown_failed(client, salesperson)
     job = ExportJob.objects.create(target="accounts", file_format="csv", created_by=salesperson,
                                    state=ExportState.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
     client.force_login(salesperson)
-    assert "its worker stopped" in client.get(job.get_absolute_url()).content.decode()
+    assert "The worker stopped before writing the file." in client.get(job.get_absolute_url()).content.decode()
     job.refresh_from_db()
     assert job.state == ExportState.FAILED and job.finished_at
 

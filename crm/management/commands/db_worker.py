@@ -1,11 +1,14 @@
-"""django-tasks-db's task worker, which also resumes the import jobs of workers that stopped.
+"""django-tasks-db's task worker, which also resumes the import jobs and fails the export jobs of workers that stopped.
 
 Same options and behaviour as django_tasks_db's ``db_worker``. On start, and
 every CRM_TASK_RECOVERY_INTERVAL seconds while it runs, the worker looks for
 import jobs whose worker died (no heartbeat for CRM_IMPORT_STALE_AFTER seconds)
-and queues them to resume (crm.imports.services.import_jobs_recover), so a
-killed or restarted worker machine's job goes on without anyone opening a
-page. With several workers each checks; a job is taken by one of them (row lock).
+and queues them to resume (crm.imports.services.import_jobs_recover), and for
+export jobs whose worker died (no heartbeat for CRM_EXPORT_STALE_AFTER seconds)
+and fails them, to be asked for again (crm.exports.services.export_jobs_recover),
+so a killed or restarted worker machine's job goes on, or says it stopped,
+without anyone opening a page. With several workers each checks; a job is taken
+by one of them (row lock).
 """
 
 import logging
@@ -21,13 +24,18 @@ logger = logging.getLogger("crm.imports")
 
 
 def recover_once():
+    """Resume or fail the import jobs, and fail the export jobs, whose worker stopped; return the jobs changed."""
+    from crm.exports.services import export_jobs_recover
     from crm.imports.services import import_jobs_recover
 
+    changed = []
     try:
-        return import_jobs_recover()
-    except DatabaseError:
-        logger.exception("Checking for interrupted import jobs failed; trying again later")
-        return []
+        for kind, recover in (("import", import_jobs_recover), ("export", export_jobs_recover)):
+            try:
+                changed += recover()
+            except DatabaseError:
+                logger.exception("Checking for interrupted %s jobs failed; trying again later", kind)
+        return changed
     finally:
         connections.close_all()
 
@@ -38,7 +46,7 @@ def recover_every(interval, stopped):
 
 
 class Command(db_worker.Command):
-    help = db_worker.Command.help + ", and resume the import jobs of workers that stopped"
+    help = db_worker.Command.help + ", and resume or fail the import and export jobs of workers that stopped"
 
     def handle(self, *args, **options):
         # With --reload the parent process only watches files; the child runs tasks (and the checks).
@@ -49,6 +57,6 @@ class Command(db_worker.Command):
             interval = getattr(settings, "CRM_TASK_RECOVERY_INTERVAL", 30)
             if not options.get("batch") and interval:
                 threading.Thread(
-                    target=recover_every, args=(interval, threading.Event()), name="import-recovery", daemon=True
+                    target=recover_every, args=(interval, threading.Event()), name="job-recovery", daemon=True
                 ).start()
         return super().handle(*args, **options)
