@@ -13,6 +13,7 @@ several programs use for other things). When several headers of one file
 name a field, the best-ranked one feeds it, whatever the column order.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.utils import translation
@@ -79,9 +80,10 @@ class Column:
         ranks = {}
         # Marked loose stays loose even when it is also the model's name for the field ("Name" of an account:
         # legacy Google CSVs write a person's name under it).
+        # An alias that folds to the field's own name ("firstname" for "First Name") leaves it exact.
         for rank, names in ((EXACT, exact), (ALIAS, self.aliases), (LOOSE, self.loose)):
             for name in names:
-                if name:
+                if name and (rank == LOOSE or normalize_label(name) not in ranks):
                     ranks[normalize_label(name)] = rank
         return ranks
 
@@ -436,19 +438,14 @@ CONTACT_PAIRS = (
 )
 
 
-def map_headers(headers, columns, model):
-    """Return ({header index: Column}, [ignored headers]); the best-ranked header naming a field wins.
-
-    A name shared by two columns belongs to the one it ranks best in (the
-    earlier column on a tie). Among headers naming one field, the best rank
-    wins and, on a tie, the first.
-    """
+def _best_headers(headers, columns, model):
+    """Return {field key: (rank, header index, Column)}: for each field, the best-ranked header naming it."""
     lookup = {}  # folded name: (rank, Column)
     for column in columns:
         for name, rank in column.ranked_names(model).items():
             if name not in lookup or rank < lookup[name][0]:
                 lookup[name] = (rank, column)
-    best = {}  # field key: (rank, header index, Column)
+    best = {}
     for index, header in enumerate(headers):
         found = lookup.get(normalize_label(header))
         if found is None:
@@ -456,6 +453,100 @@ def map_headers(headers, columns, model):
         rank, column = found
         if column.key not in best or rank < best[column.key][0]:
             best[column.key] = (rank, index, column)
+    return best
+
+
+def map_headers(headers, columns, model):
+    """Return ({header index: Column}, [ignored headers]); the best-ranked header naming a field wins.
+
+    A name shared by two columns belongs to the one it ranks best in (the
+    earlier column on a tie). Among headers naming one field, the best rank
+    wins and, on a tie, the first.
+    """
+    best = _best_headers(headers, columns, model)
     mapping = {index: column for _rank, index, column in sorted(best.values(), key=lambda chosen: chosen[1])}
     ignored = [header for index, header in enumerate(headers) if header and index not in mapping]
     return mapping, ignored
+
+
+# A header the importer's own mapping (the wizard's, a data map's) sends to a typed pair: its values go where
+# the pair's type column says (Google's "Phone 1 - Value" by "Phone 1 - Label"), and the type column with it.
+PAIRED = "@paired"
+
+
+def chosen_mapping(headers, chosen, columns):
+    """Return ({header index: Column}, [ignored headers]) from ``chosen``, {header index: field key or ""}.
+
+    A header the choice leaves out, sends to "" or to PAIRED is not one of the mapping's columns.
+    """
+    by_key = {column.key: column for column in columns}
+    mapping = {index: by_key[chosen[index]] for index in range(len(headers)) if chosen.get(index) in by_key}
+    ignored = [header for index, header in enumerate(headers) if header and index not in mapping]
+    return mapping, ignored
+
+
+# Why a column was suggested for a field, shown on the wizard's mapping step.
+VALUES, PAIR = "values", "pair"
+WHY = {
+    EXACT: _("Same name as the field"),
+    ALIAS: _("A name other programs use for it"),
+    LOOSE: _("A guess from a common name"),
+    VALUES: _("A guess from the values"),
+    PAIR: _("Goes where the type column beside it says"),
+}
+
+_LOOKS_LIKE = (
+    ("email", re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")),
+    ("website", re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)),
+    ("phone", re.compile(r"\+?[\d\s().\-/]{7,24}")),
+)
+_PHONE_FIELDS = ("main_phone", "business_phone", "mobile_phone")
+
+
+def _guess_from_values(values, free):
+    """The field key whose kind of value (email, web address, phone number) every sample has, if it is free."""
+    values = [value for value in values if value][:20]
+    if not values:
+        return None
+    for kind, pattern in _LOOKS_LIKE:
+        if all(pattern.fullmatch(value) for value in values):
+            if kind == "phone":
+                if not all(sum(char.isdigit() for char in value) >= 7 for value in values):
+                    return None
+                return next((key for key in _PHONE_FIELDS if key in free), None)
+            return kind if kind in free else None
+    return None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What the mapping step proposes for one source column: a field key ("" for none) and why."""
+
+    index: int
+    header: str
+    key: str
+    why: object = None
+
+    @property
+    def reason(self):
+        return WHY.get(self.why, "")
+
+
+def suggest_columns(headers, columns, model, *, pairs=(), samples=None):
+    """Return a Suggestion per header: the import's own mapping (map_headers), the typed pairs, then, for the
+    headers left, a guess from their sample values ({header index: [values]}) for a field nothing feeds yet."""
+    best = _best_headers(headers, columns, model)
+    chosen = {index: (column.key, rank) for rank, index, column in best.values()}
+    for pair in pairs:
+        for value, kind in pair.find(headers):
+            for index in (value, kind):
+                if index is not None and index not in chosen:
+                    chosen[index] = (PAIRED, PAIR)
+    taken = {key for key, _why in chosen.values()}
+    taken.update(key for column in columns if column.key in taken for key in getattr(column, "into", ()))
+    free = {column.key for column in columns if column.key not in taken}
+    for index in range(len(headers)):
+        if index not in chosen and (guess := _guess_from_values((samples or {}).get(index, ()), free)):
+            chosen[index] = (guess, VALUES)
+            free.discard(guess)
+    return [Suggestion(index, header, *chosen.get(index, ("", None))) for index, header in enumerate(headers)]

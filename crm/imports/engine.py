@@ -44,7 +44,9 @@ from crm.imports.columns import (
     CONTACT_COLUMNS,
     CONTACT_PAIRS,
     CONTACT_SPLITS,
+    PAIRED,
     ROUND_TRIP_COLUMNS,
+    chosen_mapping,
     map_headers,
 )
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
@@ -78,6 +80,10 @@ class ImportOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     # Resuming a job: the rows its committed batches already hold are read past.
     skip_rows: int = 0
+    # The importer's own mapping (the wizard's, a data map's): {header index: field key, "" to ignore, or
+    # PAIRED}; None reads the headers as map_headers does. And {choice field key: {source value: option or ""}}.
+    columns: dict | None = None
+    values: dict | None = None
 
 
 @dataclass
@@ -396,6 +402,27 @@ class BatchWriter:
         self._thread.join()
 
 
+@dataclass(frozen=True)
+class TargetColumns:
+    """What an import target reads: its model, its columns, the columns it splits and its typed pairs."""
+
+    model: type
+    columns: tuple
+    splits: tuple
+    pairs: tuple
+
+    @property
+    def known(self):
+        """Every column a header may be mapped to, the round trip's included."""
+        return (*self.columns, *self.splits, *ROUND_TRIP_COLUMNS)
+
+
+def target_columns(target) -> TargetColumns:
+    if target == "accounts":
+        return TargetColumns(Account, ACCOUNT_COLUMNS, ACCOUNT_SPLITS, ACCOUNT_PAIRS)
+    return TargetColumns(Contact, CONTACT_COLUMNS, CONTACT_SPLITS, CONTACT_PAIRS)
+
+
 class Importer:
     """Runs one import of a Table into accounts or contacts."""
 
@@ -410,15 +437,21 @@ class Importer:
             # wrote are known as written (below), so a row repeating one of them is still a duplicate.
             self.outcome.created, self.outcome.updated = job.created_count, job.updated_count
             self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
-        self.model = Account if options.target == "accounts" else Contact
-        columns = ACCOUNT_COLUMNS if options.target == "accounts" else CONTACT_COLUMNS
-        splits = ACCOUNT_SPLITS if options.target == "accounts" else CONTACT_SPLITS
-        self.mapping, ignored = map_headers(table.headers, (*columns, *splits, *ROUND_TRIP_COLUMNS), self.model)
+        read = target_columns(options.target)
+        self.model, columns = read.model, read.columns
+        if options.columns is not None:
+            self.mapping, ignored = chosen_mapping(table.headers, options.columns, read.known)
+        else:
+            self.mapping, ignored = map_headers(table.headers, read.known, self.model)
         labels = {column.key: column.label for column in columns}
         # Typed pairs (Google's Phone N - Value by its Phone N - Label): [(value index, type index, pair)].
         self.pairs = []
-        for pair in ACCOUNT_PAIRS if options.target == "accounts" else CONTACT_PAIRS:
-            self.pairs.extend((value, kind, pair) for value, kind in pair.find(table.headers))
+        for pair in read.pairs:
+            self.pairs.extend(
+                (value, kind, pair)
+                for value, kind in pair.find(table.headers)
+                if options.columns is None or options.columns.get(value) == PAIRED
+            )
         paired = {index for value, kind, _pair in self.pairs for index in (value, kind) if index is not None}
         self.outcome.ignored_columns = [
             storable(header) for index, header in enumerate(table.headers) if header in ignored and index not in paired
@@ -460,6 +493,12 @@ class Importer:
             if column.kind == "choice":
                 extra = STATUS_ALIASES if column.key == "status" else None
                 self.choices[column.key] = _choice_lookup(self.model, column.key, extra)
+        # The importer's value mapping: a source value is read as the option chosen for it ("" leaves it empty).
+        for key, chosen in (options.values or {}).items():
+            if key in self.choices:
+                for source, option in chosen.items():
+                    self.choices[key][source] = option
+                    self.choices[key][normalize_label(source)] = option
         # Choice fields a record may leave empty: a value fitting none of their options costs only that field.
         self.optional_choices = {key for key in self.choices if self._model_field(key).blank}
         self._check_columns(columns)
