@@ -9,7 +9,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from crm.admin_mixins import RecordVersionAdminMixin, ServiceRefusalAdminMixin, call_service
 from crm.imports.engine import ImportOptions
 from crm.imports.formats import AnyFormat, NeutralisedCSV, NeutralisedXLSX, XMLSpreadsheetFormat
-from crm.imports.models import ImportJob, ImportMode
+from crm.imports.models import DataMap, ImportJob, ImportMode
 from crm.uploads import accepts_uploads
 
 
@@ -19,13 +19,25 @@ class _OptionsFields(forms.Form):
     all_or_nothing = forms.BooleanField(label=_("All or nothing"), required=False)
 
 
+def _data_map_field(widget=None):
+    return forms.ModelChoiceField(
+        label=_("Data map"),
+        queryset=DataMap.objects.all(),
+        required=False,
+        help_text=_("Read the file's columns and values as this data map says, instead of by their headers."),
+        **({"widget": widget} if widget else {}),
+    )
+
+
 class CrmImportForm(ImportForm):
+    data_map = _data_map_field()
     mode = _OptionsFields.base_fields["mode"]
     create_missing_accounts = _OptionsFields.base_fields["create_missing_accounts"]
     all_or_nothing = _OptionsFields.base_fields["all_or_nothing"]
 
 
 class CrmConfirmImportForm(ConfirmImportForm):
+    data_map = _data_map_field(forms.HiddenInput)
     mode = forms.ChoiceField(choices=ImportMode.choices, widget=forms.HiddenInput)
     create_missing_accounts = forms.BooleanField(required=False, widget=forms.HiddenInput)
     all_or_nothing = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -55,6 +67,8 @@ class CrmImportExportAdmin(ServiceRefusalAdminMixin, RecordVersionAdminMixin, Im
         if import_form is not None:
             for name in ("mode", "create_missing_accounts", "all_or_nothing"):
                 initial[name] = import_form.cleaned_data.get(name)
+            data_map = import_form.cleaned_data.get("data_map")
+            initial["data_map"] = data_map.pk if data_map else ""
         return initial
 
     def get_import_resource_kwargs(self, request, **kwargs):
@@ -68,6 +82,11 @@ class CrmImportExportAdmin(ServiceRefusalAdminMixin, RecordVersionAdminMixin, Im
                 all_or_nothing=bool(data.get("all_or_nothing")),
                 create_missing_accounts=bool(data.get("create_missing_accounts")),
             )
+            data_map = data.get("data_map")
+            if data_map is not None and data_map.target != getattr(self.resource_classes[0], "target", ""):
+                form.add_error("data_map", _("This data map is for another kind of record."))
+                data_map = None
+            resource_kwargs["data_map"] = data_map
         return resource_kwargs
 
     def add_data_read_fail_error_to_form(self, form, e):
@@ -104,3 +123,21 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(DataMap)
+class DataMapAdmin(admin.ModelAdmin):
+    """The saved data maps: seen, renamed, corrected and deleted here; made on the import wizard's mapping step."""
+
+    list_display = ("name", "target", "created_by", "modified_at")
+    list_filter = ("target",)
+    list_select_related = ("created_by",)
+    search_fields = ("name",)
+    readonly_fields = ("created_by", "created_at", "modified_at")
+    fields = ("name", "target", "columns", "values", "created_by", "created_at", "modified_at")
+
+    def has_add_permission(self, request):
+        return False  # a data map is made from a file's columns, on the wizard's mapping step
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("crm.import_data") and super().has_module_permission(request)

@@ -35,10 +35,12 @@ class ImportForm(forms.Form):
         super().full_clean()
         if self.upload_refused is not None:
             # The upload was stopped as it passed the limit: no file arrived, and "required" would mislead.
-            self._errors["file"] = self.error_class([
-                _("The file is larger than %(limit)s MB, the most an import takes. Nothing was stored.")
-                % {"limit": round(self.upload_refused / 1048576, 1)}
-            ])
+            self._errors["file"] = self.error_class(
+                [
+                    _("The file is larger than %(limit)s MB, the most an import takes. Nothing was stored.")
+                    % {"limit": round(self.upload_refused / 1048576, 1)}
+                ]
+            )
             self.cleaned_data.pop("file", None)
 
     def clean_file(self):
@@ -55,3 +57,65 @@ class ImportForm(forms.Form):
             create_missing_accounts=data["create_missing_accounts"],
             dry_run=data["dry_run"],
         )
+
+
+IGNORE = ("", _("(Ignore this column)"))
+LEAVE_EMPTY = ("", _("(Leave empty)"))
+
+
+class ColumnMapForm(forms.Form):
+    """The wizard's mapping step: for each source column, the field it goes to (or none); a name to save it as."""
+
+    save_as = forms.CharField(
+        label=_("Save this mapping as a data map"),
+        required=False,
+        max_length=100,
+        help_text=_("A name, to be offered this mapping the next time a file with these columns comes."),
+    )
+
+    def __init__(self, *args, headers, choices, initial_keys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        for index, header in enumerate(headers):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=header or _("(no header)"),
+                choices=[IGNORE, *choices],
+                required=False,
+                initial=initial_keys.get(index, ""),
+            )
+        self.order_fields([*(f"column_{index}" for index in range(len(headers))), "save_as"])
+
+    def column_fields(self):
+        return [self[f"column_{index}"] for index in range(len(self.headers))]
+
+    def chosen(self):
+        return {index: self.cleaned_data[f"column_{index}"] for index in range(len(self.headers))}
+
+
+class ValueMapForm(forms.Form):
+    """The wizard's values step: for each distinct source value of a choice field, the option it becomes."""
+
+    def __init__(self, *args, fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choice_fields = fields
+        self.names = []  # (field key, source value, form field name)
+        for number, field in enumerate(fields):
+            for position, (value, suggested) in enumerate(field["values"]):
+                name = f"value_{number}_{position}"
+                self.fields[name] = forms.ChoiceField(
+                    label=value, choices=[LEAVE_EMPTY, *field["options"]], required=False, initial=suggested
+                )
+                self.names.append((field["key"], value, name))
+
+    def groups(self):
+        """[(field, [bound field per value])] for the template."""
+        groups = []
+        for number, field in enumerate(self.choice_fields):
+            groups.append((field, [self[f"value_{number}_{position}"] for position in range(len(field["values"]))]))
+        return groups
+
+    def chosen(self):
+        chosen = {}
+        for key, value, name in self.names:
+            chosen.setdefault(key, {})[value] = self.cleaned_data[name]
+        return chosen

@@ -22,6 +22,8 @@ class ImportMode(models.TextChoices):
 
 class ImportState(models.TextChoices):
     # Contexts: in Romanian a job's state agrees with "lucrare" (feminine singular), a count does not.
+    # Uploaded, its columns and values being mapped in the wizard: nothing runs until the importer starts it.
+    DRAFT = "draft", pgettext_lazy("import job", "Being prepared")
     QUEUED = "queued", pgettext_lazy("import job", "Queued")
     RUNNING = "running", pgettext_lazy("import job", "Running")
     COMPLETED = "completed", pgettext_lazy("import job", "Completed")
@@ -57,6 +59,17 @@ class ImportJob(JobProgress, models.Model):
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
     headers = models.JSONField(_("headers"), default=list, blank=True)
+    # The wizard's choices: {header index: field key, "" to ignore}, and {choice field: {source value: option}}.
+    chosen_columns = models.JSONField(_("chosen columns"), null=True, blank=True)
+    chosen_values = models.JSONField(_("chosen values"), null=True, blank=True)
+    data_map = models.ForeignKey(
+        "crm.DataMap",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("data map"),
+    )
     # What the reader noticed (encoding, notes above the header, footer lines, organisation cards), for the job page.
     file_notes = models.JSONField(_("notes on the file"), default=dict, blank=True)
     total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
@@ -100,6 +113,66 @@ class ImportJob(JobProgress, models.Model):
     def get_absolute_url(self):
         return reverse("imports:detail", args=[self.pk])
 
+
+
+class DataMap(models.Model):
+    """A named mapping of a file's columns to fields, and of its values to options, to import such files again.
+
+    Offered by the wizard when a file with the same headers comes; ``import_data ... --map NAME`` uses it.
+    ``columns`` is {source header: field key, "" to ignore}; ``values`` is {field key: {source value: option}}.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    target = models.CharField(_("records"), max_length=10, choices=ImportTarget.choices)
+    columns = models.JSONField(_("columns"), default=dict)
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified on"), auto_now=True)
+
+    class Meta:
+        app_label = "crm"
+        verbose_name = _("data map")
+        verbose_name_plural = _("data maps")
+        ordering = ["target", "name"]
+        constraints = [models.UniqueConstraint(fields=["target", "name"], name="datamap_target_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from crm.imports.columns import PAIRED
+        from crm.imports.engine import target_columns
+
+        read = target_columns(self.target)
+        known = {column.key for column in read.known} | {"", PAIRED}
+        if not isinstance(self.columns, dict) or not all(isinstance(key, str) for key in self.columns.values()):
+            raise ValidationError({"columns": _("Give the columns as {\"header\": \"field\"}.")})
+        unknown = sorted(key for key in self.columns.values() if key not in known)
+        if unknown:
+            raise ValidationError(
+                {"columns": _("These are not fields of this import: %(keys)s.") % {"keys": ", ".join(unknown)}}
+            )
+        if not isinstance(self.values, dict):
+            raise ValidationError({"values": _("Give the values as {\"field\": {\"value\": \"option\"}}.")})
+        for key, chosen in self.values.items():
+            options = (
+                {value for value, _label in read.model._meta.get_field(key).flatchoices}
+                if any(column.key == key and column.kind == "choice" for column in read.columns)
+                else None
+            )
+            if options is None or not isinstance(chosen, dict) or any(o and o not in options for o in chosen.values()):
+                raise ValidationError(
+                    {"values": _("The values given for %(field)s are not options of that field.") % {"field": key}}
+                )
+
+    def fits(self, headers) -> bool:
+        """Whether the map names exactly these headers (in any order): the file it was saved from, or one like it."""
+        return set(self.columns) == {header for header in headers if header}
 
 
 class ImportAction(models.TextChoices):

@@ -44,6 +44,7 @@ class CrmResource(resources.ModelResource):
 
     def __init__(self, **kwargs):
         self.import_options = kwargs.pop("import_options", None)
+        self.data_map = kwargs.pop("data_map", None)  # read the columns and values as this DataMap says
         self._choice_labels = {}  # {language: {field: {value: label}}}
         super().__init__(**kwargs)
 
@@ -76,6 +77,18 @@ class CrmResource(resources.ModelResource):
         options = ImportOptions(**{**options.__dict__, "target": self.target, "dry_run": dry_run or options.dry_run})
         rows = enumerate((list(row) for row in dataset), start=2)
         table = table_from_rows(getattr(dataset, "crm_format", "Import"), dataset.headers or [], rows, len(dataset))
+        chosen = {}
+        if self.data_map is not None:
+            from crm.imports.wizard import check_columns, data_map_options
+
+            columns, values = data_map_options(self.data_map, table.headers)
+            check_columns(self.target, table.headers, columns)
+            options = ImportOptions(**{**options.__dict__, "columns": columns, "values": values})
+            chosen = {
+                "data_map": self.data_map,
+                "chosen_columns": {str(index): key for index, key in columns.items()},
+                "chosen_values": values,
+            }
         if options.dry_run:
             outcome = run_import(table=table, options=options, actor=actor)
             job = None
@@ -87,7 +100,7 @@ class CrmResource(resources.ModelResource):
                 target=self.target, mode=options.mode, all_or_nothing=options.all_or_nothing,
                 create_missing_accounts=options.create_missing_accounts, source=ImportSource.ADMIN,
                 file_name=kwargs.get("file_name") or "admin import", file_format=table.format,
-                total_rows=table.total, created_by=actor,
+                total_rows=table.total, created_by=actor, **chosen,
             )
             outcome = import_job_run(job=job, table=table)
             job.refresh_from_db()

@@ -100,13 +100,23 @@ def import_job_start(
     )
     job.file.save(job.file_name.rsplit("/", 1)[-1], File(uploaded_file), save=False)
     job.save()
-    if _runs_on_the_worker(job, table):
+    launch(job, table=table)
+    return job
+
+
+def launch(job, *, table, read_size=None):
+    """Once the transaction commits, run a queued job now when it is small, else queue it for the task worker.
+
+    Without the file's table (a job the wizard prepared), its size on disk decides.
+    """
+    if (read_size is not None and read_size > background_threshold()) or (
+        read_size is None and _runs_on_the_worker(job, table)
+    ):
         from crm.imports.tasks import run_import_job
 
         transaction.on_commit(lambda: _enqueue(job, run_import_job))
     else:
         transaction.on_commit(lambda: import_job_run(job=job))
-    return job
 
 
 def _enqueue(job, task):
@@ -126,6 +136,11 @@ def _options(job, *, resume=False, batch_size=None):
         # Each committed batch counted its rows into processed_rows in its own transaction; one transaction
         # for the whole file (all or nothing, dry run) committed nothing, so it starts again from the top.
         skip_rows=job.processed_rows if resume and not single_transaction else 0,
+        # The wizard's choices (JSON: the header indexes are text).
+        columns=None
+        if job.chosen_columns is None
+        else {int(index): key for index, key in job.chosen_columns.items()},
+        values=job.chosen_values,
     )
 
 

@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.import_job_detail, name="detail"),
     path("<int:pk>/failed-rows.<str:file_format>", views.import_job_failed_rows, name="failed_rows"),
     path("<int:pk>/undo/", views.import_job_undo_view, name="undo"),
+    path("<int:pk>/map/", views.import_job_map, name="map"),
+    path("<int:pk>/values/", views.import_job_values, name="values"),
+    path("<int:pk>/review/", views.import_job_review, name="review"),
 ]

@@ -1,5 +1,7 @@
-"""Import pages: upload, my imports (or all, for administrators), a job with live progress, failed rows, undo."""
+"""Import pages: upload, the wizard's steps, my imports (or all, for administrators), a job with live progress,
+failed rows, undo."""
 
+import functools
 import io
 
 from django.contrib import messages
@@ -7,14 +9,17 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
 from crm.downloads import attachment_disposition
-from crm.imports.forms import ImportForm
-from crm.imports.models import ImportRowIssue, ImportTarget
+from crm.imports import wizard
+from crm.imports.columns import PAIRED
+from crm.imports.forms import ColumnMapForm, ImportForm, ValueMapForm
+from crm.imports.models import ImportRowIssue, ImportState, ImportTarget
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
 from crm.imports.services import (
     failed_rows,
@@ -46,6 +51,20 @@ class ImportStartView(FormView):
         return {**super().get_form_kwargs(), "upload_refused": upload_refused(self.request)}
 
     def form_valid(self, form):
+        if self.request.POST.get("step") == "map":
+            # The wizard: the file is kept, its columns and values mapped next; nothing is imported yet.
+            try:
+                job = wizard.import_job_prepare(
+                    actor=self.request.user,
+                    target=form.cleaned_data["target"],
+                    uploaded_file=form.cleaned_data["file"],
+                    options=form.options(),
+                    checked=form.table,
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+                return self.form_invalid(form)
+            return redirect("imports:map", job.pk)
         try:
             job = import_job_start(
                 actor=self.request.user,
@@ -79,6 +98,8 @@ class ImportJobListView(ListView):
 def import_job_detail(request, pk):
     """The job page; htmx polls its progress partial until the job is finished."""
     job = import_job_get(user=request.user, pk=pk)
+    if job.state == ImportState.DRAFT and job.created_by_id == request.user.pk and not request.htmx:
+        return redirect("imports:map", job.pk)
     context = {
         "job": job,
         "failed": job.issues.filter(kind=ImportRowIssue.Kind.FAILED)[:100],
@@ -138,3 +159,136 @@ def import_job_undo_view(request, pk):
     else:
         messages.success(request, _("Import undone."))
     return redirect(job)
+
+
+def _wizard_step(view):
+    """A step of the wizard: the user's own job, not started yet; else back to the job's page with why."""
+
+    @import_required
+    @functools.wraps(view)
+    def step(request, pk):
+        job = import_job_get(user=request.user, pk=pk)
+        try:
+            wizard.require_draft(job, request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(job)
+        return view(request, job)
+
+    return step
+
+
+def _steps(job, current):
+    """The wizard's steps for its header: (label, URL or None, is the current one)."""
+    steps = [
+        (_("Upload"), None),
+        (_("Map columns"), reverse("imports:map", args=[job.pk])),
+        (_("Map values"), reverse("imports:values", args=[job.pk]) if job.chosen_columns is not None else None),
+        (_("Review and import"), reverse("imports:review", args=[job.pk]) if job.chosen_columns is not None else None),
+    ]
+    return [(label, url, number == current) for number, (label, url) in enumerate(steps)]
+
+
+@_wizard_step
+def import_job_map(request, job):
+    """Step 2: each source column with the field it goes to, the suggestion and why; save as a data map."""
+    sample = wizard.read_sample(job, rows=50)
+    suggestions, data_map = wizard.column_suggestions(job, sample)
+    applied = None
+    if request.GET.get("data_map"):
+        applied = wizard.data_map_choice(job.target, request.GET["data_map"])
+    elif job.chosen_columns is None and data_map is not None:
+        applied = data_map
+    if job.chosen_columns is not None and applied is None:
+        initial = {int(index): key for index, key in job.chosen_columns.items()}
+    elif applied is not None:
+        initial, _values = wizard.data_map_options(applied, sample.headers)
+    else:
+        initial = {suggestion.index: suggestion.key for suggestion in suggestions}
+    form = ColumnMapForm(
+        request.POST or None,
+        headers=sample.headers,
+        choices=wizard.field_choices(job.target),
+        initial_keys=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            wizard.import_job_set_columns(
+                job=job,
+                actor=request.user,
+                chosen=form.chosen(),
+                save_as=form.cleaned_data["save_as"],
+                data_map=applied,
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            if wizard.mapped_choice_fields(job):
+                return redirect("imports:values", job.pk)
+            return redirect("imports:review", job.pk)
+    rows = [
+        {
+            "field": bound,
+            "samples": sample.samples.get(suggestion.index, []),
+            "suggestion": suggestion,
+            "from_map": applied is not None,
+        }
+        for bound, suggestion in zip(form.column_fields(), suggestions, strict=True)
+    ]
+    return render(
+        request,
+        "imports/importjob_map.html",
+        {
+            "job": job,
+            "form": form,
+            "rows": rows,
+            "steps": _steps(job, 1),
+            "applied": applied,
+            "data_maps": wizard.data_map_list(job.target),
+            "paired": PAIRED,
+        },
+    )
+
+
+@_wizard_step
+def import_job_values(request, job):
+    """Step 3: for every choice field mapped, the file's distinct values with the options suggested for them."""
+    if job.chosen_columns is None:
+        return redirect("imports:map", job.pk)
+    sample = wizard.read_sample(job)
+    fields = wizard.value_suggestions(job, sample)
+    if not fields:
+        return redirect("imports:review", job.pk)
+    form = ValueMapForm(request.POST or None, fields=fields)
+    if request.method == "POST" and form.is_valid():
+        try:
+            wizard.import_job_set_values(job=job, actor=request.user, chosen=form.chosen())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("imports:review", job.pk)
+    return render(
+        request,
+        "imports/importjob_values.html",
+        {"job": job, "form": form, "steps": _steps(job, 2), "sample": sample},
+    )
+
+
+@_wizard_step
+def import_job_review(request, job):
+    """Step 4: what will be imported (counts, the first rows as read into their fields, the mode); Import."""
+    if job.chosen_columns is None:
+        return redirect("imports:map", job.pk)
+    if request.method == "POST":
+        wizard.import_job_begin(job=job, actor=request.user)
+        return redirect(job)
+    sample = wizard.read_sample(job, rows=5)
+    return render(
+        request,
+        "imports/importjob_review.html",
+        {"job": job, "steps": _steps(job, 3), "review": wizard.review(job, sample)},
+    )

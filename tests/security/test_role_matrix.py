@@ -53,6 +53,7 @@ OWNER_COMMAND = (LOGIN, 403, Own(REDIRECT, 403), REDIRECT, REDIRECT)
 IMPORTER = (LOGIN, 403, 403, 200, 200)
 # A sales manager reads only their own import jobs; a system administrator everyone's.
 IMPORT_JOB_PAGE = (LOGIN, 403, 403, Own(200, 404), 200)
+WIZARD_STEP = (LOGIN, 403, 403, Own(REDIRECT, 404), REDIRECT)
 # Anyone in a role may export a list; each sees only their own export jobs (a system administrator everyone's).
 # A user whose role was taken away no longer downloads what they exported before.
 EXPORT_JOB_PAGE = (LOGIN, Own(403, 404), Own(200, 404), Own(200, 404), 200)
@@ -122,6 +123,11 @@ EXPECTED = {
     # The template files of each import (the accounts' CSV is asked): for whoever imports.
     "imports:template": {"GET": IMPORTER, "POST": IMPORTER},
     "imports:undo": {"GET": POST_ONLY, "POST": (LOGIN, 403, 403, Own(REDIRECT, 404), REDIRECT)},
+    # The wizard's steps, asked of a finished job: back to its page, for whoever may read it.
+    **{
+        f"imports:{step}": {"GET": WIZARD_STEP, "POST": WIZARD_STEP}
+        for step in ("map", "values", "review")
+    },
     "exports:detail": {"GET": EXPORT_JOB_PAGE, "POST": EXPORT_JOB_PAGE},
     "exports:download": {"GET": EXPORT_JOB_PAGE, "POST": EXPORT_JOB_PAGE},
     # A list's views and bulk actions: for whoever reads the list; each user's saved views are their own.

@@ -6,6 +6,7 @@ import signal
 import sys
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
@@ -22,6 +23,7 @@ from crm.imports.services import (
     stale_after,
     write_failed_rows,
 )
+from crm.imports.wizard import check_columns, data_map_get, data_map_options
 
 HELP = """Import accounts or contacts from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003,
 records XML or vCard, recognised by content. Prints "created N, updated N, skipped N, failed N".
@@ -79,6 +81,11 @@ class Command(BaseCommand):
             help="Read a CSV or vCard file in this encoding (utf-8, utf-16, cp1250, cp1252, mac_roman...) "
             "instead of the one guessed from its content.",
         )
+        parser.add_argument(
+            "--map",
+            metavar="NAME",
+            help="Read the columns and values as the data map NAME says (saved in the import wizard or the admin).",
+        )
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per transaction (default 1000).")
         parser.add_argument(
             "--resume",
@@ -104,6 +111,15 @@ class Command(BaseCommand):
             except FileRefused as error:
                 self.stderr.write(f"File refused: {error}")
                 sys.exit(2)
+            data_map = None
+            if options["map"] and not options["resume"]:
+                try:
+                    data_map = data_map_get(target=options["target"], name=options["map"])
+                    chosen, values = data_map_options(data_map, table.headers)
+                    check_columns(options["target"], table.headers, chosen)
+                except ValidationError as error:
+                    self.stderr.write(f"File refused: {' '.join(error.messages)}")
+                    sys.exit(EXIT_NOTHING_WRITTEN)
             if options["resume"]:
                 job = self._job_to_resume(options["resume"], options["target"], actor)
             else:
@@ -119,6 +135,9 @@ class Command(BaseCommand):
                     file_format=table.format,
                     total_rows=table.total,
                     created_by=actor,
+                    data_map=data_map,
+                    chosen_columns=None if data_map is None else {str(index): key for index, key in chosen.items()},
+                    chosen_values=None if data_map is None else values,
                 )
             # SIGTERM (a service manager stopping it) ends the run as Ctrl+C does: recorded, then exit 3.
             signal.signal(signal.SIGTERM, _interrupt)
