@@ -14,6 +14,20 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_("Excel (.xlsx, .xls), OpenDocument (.ods), CSV or text, XML Spreadsheet 2003, XML or vCard."),
     )
+    encoding = forms.ChoiceField(
+        label=_("Encoding"),
+        required=False,
+        choices=[
+            ("", _("Recognise it from the file")),
+            ("utf-8", "UTF-8"),
+            ("utf-16", _("UTF-16 (Excel's Unicode Text)")),
+            ("cp1250", _("Windows-1250 (Central European)")),
+            ("cp1252", _("Windows-1252 (Western European)")),
+            ("iso-8859-2", _("ISO-8859-2 (Central European)")),
+            ("mac_roman", "Mac Roman"),
+        ],
+        help_text=_("For CSV, text and vCard files whose letters come out wrong; workbooks carry their own."),
+    )
     mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.UPSERT)
     create_missing_accounts = forms.BooleanField(
         label=_("Create missing accounts"),
@@ -43,10 +57,15 @@ class ImportForm(forms.Form):
             )
             self.cleaned_data.pop("file", None)
 
-    def clean_file(self):
-        uploaded = self.cleaned_data["file"]
-        self.table = import_file_check(uploaded)
-        return uploaded
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = cleaned.get("file")
+        if uploaded is not None and "file" not in self._errors:
+            try:
+                self.table = import_file_check(uploaded, encoding=cleaned.get("encoding") or None)
+            except forms.ValidationError as error:
+                self.add_error("file", error)
+        return cleaned
 
     def options(self):
         data = self.cleaned_data

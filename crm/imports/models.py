@@ -54,6 +54,8 @@ class ImportJob(JobProgress, models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     file_format = models.CharField(_("format"), max_length=40, blank=True)
+    # The encoding the importer chose for a text file (CSV, vCard); empty: recognised from its content.
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=ImportState.choices, default=ImportState.QUEUED)
     message = models.TextField(_("message"), blank=True)
     column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)

@@ -45,14 +45,16 @@ def check_seconds():
     return getattr(settings, "CRM_IMPORT_CHECK_SECONDS", 1.0)
 
 
-def import_file_check(uploaded_file):
+def import_file_check(uploaded_file, *, encoding=None):
     """Read the file's header and first row; raise ValidationError when it cannot be imported.
 
     Returns the Table, or None when the file's header could not be read within check_seconds() (a
     workbook that expands to far more than its size): the job then checks it on the task worker.
     """
     try:
-        table = open_table(uploaded_file, size=getattr(uploaded_file, "size", None), within=check_seconds())
+        table = open_table(
+            uploaded_file, size=getattr(uploaded_file, "size", None), within=check_seconds(), encoding=encoding
+        )
     except TooSlowToCheck:
         return None
     except FileRefused as error:
@@ -76,7 +78,7 @@ UNCHECKED = object()
 
 @transaction.atomic
 def import_job_start(
-    *, actor, target, uploaded_file, options: ImportOptions, source=ImportSource.WEB, checked=UNCHECKED
+    *, actor, target, uploaded_file, options: ImportOptions, source=ImportSource.WEB, checked=UNCHECKED, encoding=""
 ) -> ImportJob:
     """Record an import job for ``uploaded_file``; run it now when small, else queue it for the task worker.
 
@@ -84,8 +86,9 @@ def import_job_start(
     already ran it): a file that cannot be imported raises ValidationError and nothing is recorded.
     """
     require_import_permission(actor, target)
-    table = import_file_check(uploaded_file) if checked is UNCHECKED else checked
+    table = import_file_check(uploaded_file, encoding=encoding or None) if checked is UNCHECKED else checked
     job = ImportJob(
+        encoding=encoding or "",
         target=target,
         mode=options.mode,
         all_or_nothing=options.all_or_nothing,
@@ -177,7 +180,7 @@ def import_job_run(*, job: ImportJob, table=None, resume=None, batch_size=None) 
         with import_heartbeat(job):
             if table is None:
                 job.file.open("rb")
-                table = open_table(job.file.file)
+                table = open_table(job.file.file, encoding=job.encoding or None)
             ImportJob.objects.filter(pk=job.pk).update(total_rows=table.total, file_format=table.format)
             job.total_rows = table.total
             options = _options(job, resume=resuming, batch_size=batch_size)

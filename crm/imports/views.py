@@ -60,6 +60,7 @@ class ImportStartView(FormView):
                     uploaded_file=form.cleaned_data["file"],
                     options=form.options(),
                     checked=form.table,
+                    encoding=form.cleaned_data["encoding"],
                 )
             except ValidationError as error:
                 form.add_error("file", error)
@@ -72,6 +73,7 @@ class ImportStartView(FormView):
                 uploaded_file=form.cleaned_data["file"],
                 options=form.options(),
                 checked=form.table,
+                encoding=form.cleaned_data["encoding"],
             )
         except ValidationError as error:
             form.add_error("file", error)

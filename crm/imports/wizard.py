@@ -26,11 +26,12 @@ MOST_VALUES = 100  # distinct values of one choice field offered for mapping
 
 
 @transaction.atomic
-def import_job_prepare(*, actor, target, uploaded_file, options, checked=None) -> ImportJob:
+def import_job_prepare(*, actor, target, uploaded_file, options, checked=None, encoding="") -> ImportJob:
     """Keep ``uploaded_file`` with a job in the DRAFT state for the wizard's steps; nothing is imported yet."""
     require_import_permission(actor, target)
-    table = checked if checked is not None else import_file_check(uploaded_file)
+    table = checked if checked is not None else import_file_check(uploaded_file, encoding=encoding or None)
     job = ImportJob(
+        encoding=encoding or "",
         target=target,
         mode=options.mode,
         all_or_nothing=options.all_or_nothing,
@@ -74,7 +75,7 @@ def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
     """Read the head of the job's file (up to ``rows`` rows) for the mapping, values and review steps."""
     job.file.open("rb")
     try:
-        table = open_table(job.file.file)
+        table = open_table(job.file.file, encoding=job.encoding or None)
         headers = list(table.headers)
         samples = {index: [] for index in range(len(headers))}
         distinct = {index: {} for index in range(len(headers))}

@@ -309,3 +309,41 @@ def test_the_admin_imports_by_a_data_map_and_corrects_one(client, administrator,
     assert "These are not fields of this import: nume." in response.content.decode()
     data_map.refresh_from_db()
     assert data_map.columns["Company"] == "name"
+
+
+@pytest.mark.parametrize("step", ["map", None])
+def test_the_encoding_chosen_on_upload_is_the_one_read(
+    client, sales_manager, media, step, django_capture_on_commit_callbacks
+):
+    """A Windows-1250 file read as Windows-1252, because the importer says so: Ş (0xAA) becomes ª."""
+    data = "Account Name,City\r\nŞantier Nou SRL,Iaşi\r\n".encode("cp1250")
+    client.force_login(sales_manager)
+    payload = {
+        "target": "accounts",
+        "mode": "upsert",
+        "encoding": "cp1252",
+        "file": SimpleUploadedFile("santier.csv", data),
+    }
+    if step:
+        payload["step"] = step
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:start"), payload)
+        job = ImportJob.objects.get()
+        assert job.encoding == "cp1252"
+        if step:
+            page = client.get(response.url)
+            assert "ªantier Nou SRL" in page.content.decode()  # the first values, as chosen
+            client.post(response.url, column_post(page))
+            client.post(reverse("imports:review", args=[job.pk]))
+    assert Account.objects.filter(name="ªantier Nou SRL").exists()
+
+
+def test_the_encoding_recognised_when_none_is_chosen(client, sales_manager, media, django_capture_on_commit_callbacks):
+    data = "Account Name,City\r\nŞantier Nou SRL,Iaşi\r\n".encode("cp1250")
+    client.force_login(sales_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("imports:start"),
+            {"target": "accounts", "mode": "upsert", "file": SimpleUploadedFile("santier.csv", data)},
+        )
+    assert Account.objects.filter(name="Șantier Nou SRL").exists()  # comma-below, as stored

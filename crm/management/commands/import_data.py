@@ -125,6 +125,7 @@ class Command(BaseCommand):
             else:
                 job = ImportJob.objects.create(
                     target=options["target"],
+                    encoding=options["encoding"] or "",
                     mode=options["mode"],
                     all_or_nothing=options["all_or_nothing"],
                     create_missing_accounts=options["create_missing_accounts"],
