@@ -5,6 +5,21 @@ from crm.imports.engine import ImportOptions
 from crm.imports.models import ImportMode, ImportTarget
 from crm.imports.services import import_file_check
 
+ENCODING_FIELD = forms.ChoiceField(
+    label=_("Encoding"),
+    required=False,
+    choices=[
+        ("", _("Recognise it from the file")),
+        ("utf-8", "UTF-8"),
+        ("utf-16", _("UTF-16 (Excel's Unicode Text)")),
+        ("cp1250", _("Windows-1250 (Central European)")),
+        ("cp1252", _("Windows-1252 (Western European)")),
+        ("iso-8859-2", _("ISO-8859-2 (Central European)")),
+        ("mac_roman", "Mac Roman"),
+    ],
+    help_text=_("For CSV, text and vCard files whose letters come out wrong; workbooks carry their own."),
+)
+
 
 class ImportForm(forms.Form):
     """Choose a file and how to import it; the file is checked (format, limits, headers) before a job starts."""
@@ -14,20 +29,7 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_("Excel (.xlsx, .xls), OpenDocument (.ods), CSV or text, XML Spreadsheet 2003, XML or vCard."),
     )
-    encoding = forms.ChoiceField(
-        label=_("Encoding"),
-        required=False,
-        choices=[
-            ("", _("Recognise it from the file")),
-            ("utf-8", "UTF-8"),
-            ("utf-16", _("UTF-16 (Excel's Unicode Text)")),
-            ("cp1250", _("Windows-1250 (Central European)")),
-            ("cp1252", _("Windows-1252 (Western European)")),
-            ("iso-8859-2", _("ISO-8859-2 (Central European)")),
-            ("mac_roman", "Mac Roman"),
-        ],
-        help_text=_("For CSV, text and vCard files whose letters come out wrong; workbooks carry their own."),
-    )
+    encoding = ENCODING_FIELD
     mode = forms.ChoiceField(label=_("Mode"), choices=ImportMode.choices, initial=ImportMode.UPSERT)
     create_missing_accounts = forms.BooleanField(
         label=_("Create missing accounts"),
@@ -138,3 +140,9 @@ class ValueMapForm(forms.Form):
         for key, value, name in self.names:
             chosen.setdefault(key, {})[value] = self.cleaned_data[name]
         return chosen
+
+
+class EncodingForm(forms.Form):
+    """The review step's choice of the encoding a text file is read with."""
+
+    encoding = ENCODING_FIELD

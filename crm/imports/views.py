@@ -18,7 +18,7 @@ from django.views.generic import FormView, ListView
 from crm.downloads import attachment_disposition
 from crm.imports import wizard
 from crm.imports.columns import PAIRED
-from crm.imports.forms import ColumnMapForm, ImportForm, ValueMapForm
+from crm.imports.forms import ColumnMapForm, EncodingForm, ImportForm, ValueMapForm
 from crm.imports.models import ImportRowIssue, ImportState, ImportTarget
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
 from crm.imports.services import (
@@ -285,6 +285,13 @@ def import_job_review(request, job):
     """Step 4: what will be imported (counts, the first rows as read into their fields, the mode); Import."""
     if job.chosen_columns is None:
         return redirect("imports:map", job.pk)
+    if request.method == "POST" and "encoding" in request.POST:
+        # Read the file in another encoding, and show the rows again.
+        try:
+            wizard.import_job_set_encoding(job=job, actor=request.user, encoding=request.POST["encoding"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("imports:review", job.pk)
     if request.method == "POST":
         wizard.import_job_begin(job=job, actor=request.user)
         return redirect(job)
@@ -292,5 +299,11 @@ def import_job_review(request, job):
     return render(
         request,
         "imports/importjob_review.html",
-        {"job": job, "steps": _steps(job, 3), "review": wizard.review(job, sample)},
+        {
+            "job": job,
+            "steps": _steps(job, 3),
+            "review": wizard.review(job, sample),
+            "encoding": wizard.encoding_review(job, sample),
+            "encoding_form": EncodingForm(initial={"encoding": job.encoding}),
+        },
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from crm.imports.columns import PAIRED, suggest_columns
 from crm.imports.engine import STATUS_ALIASES, _choice_lookup, target_columns
 from crm.imports.models import DataMap, ImportJob, ImportSource, ImportState
-from crm.imports.readers import FileRefused, open_table
+from crm.imports.readers import ENCODING_NAMES, FileRefused, open_table
 from crm.imports.services import import_file_check, launch, require_import_permission
 from crm.imports.values import clean_text, normalize_label
 
@@ -69,6 +69,7 @@ class FileSample:
     distinct: dict  # header index: {value: None}, up to MOST_VALUES each, over the first SAMPLE_ROWS rows
     read: int
     more: bool
+    extra: dict = None  # what the reader noticed: the encoding, how it was found, the candidates when weak
 
 
 def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
@@ -102,7 +103,7 @@ def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
         raise ValidationError(str(error)) from error
     finally:
         job.file.close()
-    return FileSample(headers, samples, kept, distinct, read, more)
+    return FileSample(headers, samples, kept, distinct, read, more, dict(table.extra))
 
 
 def column_suggestions(job, sample: FileSample):
@@ -339,3 +340,31 @@ def review(job, sample: FileSample):
         columns.append({"header": sample.headers[index], "field": labels.get(key, key), "cells": cells})
     ignored = [sample.headers[index] for index, key in sorted(chosen.items()) if not key and sample.headers[index]]
     return {"columns": columns, "ignored": ignored, "rows": len(sample.rows), "total": job.total_rows}
+
+
+ENCODINGS = ("utf-8", "utf-16", "cp1250", "cp1252", "iso-8859-2", "mac_roman")
+
+
+def encoding_review(job, sample: FileSample):
+    """What the review says of a text file's encoding: the one read, how it was found, the others it could be."""
+    name = sample.extra.get("encoding_name")
+    if not name:
+        return None  # a workbook or XML: its encoding is its own
+    candidates = [ENCODING_NAMES.get(code, code) for code in sample.extra.get("encoding_candidates", ())]
+    return {
+        "name": name,
+        "chosen": bool(job.encoding),
+        "weak": len(candidates) > 1,
+        "candidates": [candidate for candidate in candidates if candidate != name],
+    }
+
+
+@transaction.atomic
+def import_job_set_encoding(*, job, actor, encoding) -> ImportJob:
+    """Read the job's text file in ``encoding`` ("" to recognise it again), for every step and the import."""
+    require_draft(job, actor)
+    if encoding and encoding not in ENCODINGS:
+        raise ValidationError(_("“%(encoding)s” is not an encoding this import knows.") % {"encoding": encoding})
+    job.encoding = encoding
+    job.save(update_fields=["encoding"])
+    return job

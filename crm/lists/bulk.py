@@ -33,6 +33,8 @@ MAX_SELECTED = 500
 FAILURES_NAMED = 10
 
 ASSIGN, ACTIVATE, DEACTIVATE, DELETE, EXPORT = "assign", "activate", "deactivate", "delete", "export"
+# The export format of the Excel round trip: each record's id and version, hidden, to edit and import back.
+ROUND_TRIP = "round_trip"
 # Actions that ask to confirm first (their form posts again with confirmed=1).
 CONFIRMED_ACTIONS = {DEACTIVATE, DELETE}
 
@@ -49,7 +51,15 @@ def bulk_actions(record_list: RecordList, user) -> dict:
         DELETE: record_list.delete is not None
         and user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}"),
         EXPORT: _export_source(record_list) is not None,
+        ROUND_TRIP: _offers_round_trip(record_list, user),
     }
+
+
+def _offers_round_trip(record_list, user) -> bool:
+    """Whether the user may export the selected rows to edit and import back: the list's export offers it and
+    the user imports."""
+    source = _export_source(record_list)
+    return source is not None and source.round_trip and user.has_perm("crm.import_data")
 
 
 def _export_source(record_list):
@@ -82,7 +92,8 @@ def selected_ids(data) -> list[int]:
 
 class ExportFormatForm(forms.Form):
     export_format = forms.ChoiceField(
-        choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV"), ("xml", "XML Spreadsheet 2003")], required=False
+        choices=[("xlsx", "Excel (.xlsx)"), ("csv", "CSV"), ("xml", "XML Spreadsheet 2003"), (ROUND_TRIP, ROUND_TRIP)],
+        required=False,
     )
 
 
@@ -244,10 +255,14 @@ class BulkActionView(View):
 
         form = ExportFormatForm(self.request.POST)
         file_format = (form.cleaned_data["export_format"] if form.is_valid() else "") or "xlsx"
+        round_trip = file_format == ROUND_TRIP
+        if round_trip:
+            permissions.require(_offers_round_trip(self.record_list, self.request.user))
+            file_format = "xlsx"
         source = _export_source(self.record_list)
         name = self.record_list.key
         queryset = source.queryset(user=self.request.user, query=QueryDict()).filter(pk__in=ids)
-        rows = source.rows(queryset)
+        rows = source.rows(queryset, round_trip=round_trip)
         content_type, extension = EXPORT_FORMATS[file_format]
         if file_format == "xlsx":
             response = FileResponse(write_xlsx(rows, name), content_type=content_type)

@@ -236,3 +236,36 @@ def test_only_who_may_import_is_offered_the_round_trip(client, salesperson):
 
     client.force_login(salesperson)
     assert "round_trip" not in client.get(reverse("accounts:list")).content.decode()
+
+
+def test_export_selected_to_edit_and_import_back_carries_the_selected_records_ids(client, sales_manager, accounts):
+    client.force_login(sales_manager)
+    AccountFactory(name="Nealeasă SRL", owner=sales_manager)  # not selected: not in the file
+    assert 'value="round_trip"' in client.get(reverse("accounts:list")).content.decode()
+    response = client.post(
+        reverse("lists:bulk", args=["accounts"]),
+        {"action": "export", "export_format": "round_trip", "selected": [account.pk for account in accounts]},
+    )
+    assert response.status_code == 200 and ".xlsx" in response["Content-Disposition"]
+    data = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[-2:] == [ID, VERSION]
+    assert sheet.column_dimensions[openpyxl.utils.get_column_letter(headers.index(ID) + 1)].hidden
+    ids = {row[headers.index(ID)] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert ids == {account.pk for account in accounts}
+    edited = edit_xlsx(data, lambda sheet, headers: set_cell(sheet, headers, accounts[1].pk, "City", "Ploiești"))
+    outcome = do_import(edited, actor=sales_manager)
+    assert (outcome.created, outcome.updated) == (0, 1)
+    assert Account.objects.get(pk=accounts[1].pk).city == "Ploiești"
+
+
+def test_export_selected_to_import_back_is_refused_to_who_does_not_import(client, salesperson):
+    mine = AccountFactory(owner=salesperson)
+    client.force_login(salesperson)
+    assert 'value="round_trip"' not in client.get(reverse("accounts:list")).content.decode()
+    response = client.post(
+        reverse("lists:bulk", args=["accounts"]),
+        {"action": "export", "export_format": "round_trip", "selected": [mine.pk]},
+    )
+    assert response.status_code == 403

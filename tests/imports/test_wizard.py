@@ -347,3 +347,33 @@ def test_the_encoding_recognised_when_none_is_chosen(client, sales_manager, medi
             {"target": "accounts", "mode": "upsert", "file": SimpleUploadedFile("santier.csv", data)},
         )
     assert Account.objects.filter(name="Șantier Nou SRL").exists()  # comma-below, as stored
+
+
+def test_the_review_shows_a_weak_encoding_guess_and_reads_the_file_again_as_chosen(
+    client, sales_manager, media, django_capture_on_commit_callbacks
+):
+    data = csv_bytes([["Account Name", "City"], ["Šašek s.r.o.", "Plzeň"]], encoding="cp1250")  # too short to be sure
+    client.force_login(sales_manager)
+    client.post(
+        reverse("imports:start"),
+        {"target": "accounts", "mode": "upsert", "step": "map", "file": SimpleUploadedFile("firme.csv", data)},
+    )
+    job = ImportJob.objects.get()
+    client.post(reverse("imports:map", args=[job.pk]), column_post(client.get(reverse("imports:map", args=[job.pk]))))
+    review = client.get(reverse("imports:review", args=[job.pk]))
+    notice = review.context["encoding"]
+    assert notice["weak"] and not notice["chosen"] and notice["candidates"]
+    assert "a guess: it could also be" in review.content.decode()
+    # The importer reads it as Windows-1252 instead: the rows shown change, and the import reads it so.
+    assert client.post(reverse("imports:review", args=[job.pk]), {"encoding": "cp1252"}).status_code == 302
+    job.refresh_from_db()
+    assert job.encoding == "cp1252" and job.state == ImportState.DRAFT
+    review = client.get(reverse("imports:review", args=[job.pk]))
+    city = next(column for column in review.context["review"]["columns"] if column["header"] == "City")
+    assert city["cells"] == ["Plzeò"]  # ň (0xF2 in Windows-1250) is ò in Windows-1252
+    assert "as chosen" in review.content.decode()
+    refused = client.post(reverse("imports:review", args=[job.pk]), {"encoding": "ebcdic"}, follow=True)
+    assert "is not an encoding this import knows" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:review", args=[job.pk]))
+    assert list(Account.objects.exclude(name="Dacia Grup SA").values_list("city", flat=True)) == ["Plzeò"]
