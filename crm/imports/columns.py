@@ -385,9 +385,43 @@ class TypedPair:
         return tuple(dict.fromkeys(key for key in (*self.fields.values(), self.untyped) if key))
 
 
+@dataclass(frozen=True)
+class JoinColumn(Column):
+    """A column continuing another field (Street 2 and 3 of an address): joined to it with ", " on import."""
+
+    joins: str = ""
+
+
+# Address lines 2 and 3, as Dynamics 365 (Address 1: Street 2), Outlook (Business Street 2), Google (Address 1 -
+# Extended Address), HubSpot and Salesforce's Data Loader (billing/mailing street lines) write them.
+ADDRESS_JOINS = (
+    JoinColumn(
+        "street_2",
+        _("Street 2"),
+        aliases=(
+            "Stradă 2",
+            "Address 1: Street 2",
+            "address1_line2",
+            "Business Street 2",
+            "Address 1 - Extended Address",
+            "Street Address 2",
+            "Address Line 2",
+            "Work Address 2",
+        ),
+        joins="street",
+    ),
+    JoinColumn(
+        "street_3",
+        _("Street 3"),
+        aliases=("Stradă 3", "Address 1: Street 3", "address1_line3", "Business Street 3", "Address Line 3"),
+        joins="street",
+    ),
+)
+
 # Columns read on import only (never exported, nor in the templates): they feed other columns' fields.
-ACCOUNT_SPLITS = ()
+ACCOUNT_SPLITS = ADDRESS_JOINS
 CONTACT_SPLITS = (
+    *ADDRESS_JOINS,
     SplitColumn(
         "full_name",
         _("Full Name"),

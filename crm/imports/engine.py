@@ -476,6 +476,13 @@ class Importer:
             for column in self.mapping.values()
             if getattr(column, "into", ())
         ]
+        # Columns continuing a field (Street 2, Street 3), in their order: [(key, the field they join)].
+        self.joins = sorted(
+            (column.key, column.joins) for column in self.mapping.values() if getattr(column, "joins", "")
+        )
+        for index, column in self.mapping.items():
+            if getattr(column, "joins", ""):
+                self.header_of.setdefault(column.joins, table.headers[index])
         self.organisation_rows = (
             frozenset(table.extra.get("organisation_rows", ())) if options.target == "contacts" else frozenset()
         )
@@ -840,6 +847,9 @@ class Importer:
         for key, (first, last), split in self.splits:
             if data.get(key) and not data.get(first) and not data.get(last):
                 data[first], data[last] = split(data[key])
+        for key, target in self.joins:
+            if line := data.pop(key, ""):
+                data[target] = f"{data[target]}, {line}" if data.get(target) else line
         for value_index, type_index, pair in self.pairs:
             target = pair.field_for(cells[type_index] if type_index is not None else "")
             if target is None or data.get(target):

@@ -119,6 +119,13 @@ def field_choices(target):
     read = target_columns(target)
     choices = [(column.key, str(column.label)) for column in read.columns]
     for column in read.splits:
+        if getattr(column, "joins", ""):
+            joined = _("%(column)s (joined to %(field)s)") % {
+                "column": column.label,
+                "field": _label_of(read, column.joins),
+            }
+            choices.append((column.key, joined))
+            continue
         into = ", ".join(str(_label_of(read, key)) for key in column.into)
         choices.append((column.key, _("%(column)s (split into %(fields)s)") % {"column": column.label, "fields": into}))
     if read.pairs:

@@ -512,3 +512,28 @@ def test_outlook_imported_as_accounts_prefers_the_company_main_phone(importer):
     )
     account = Account.objects.get()
     assert (account.name, account.main_phone) == ("Dacia SA", "0248 500 000")
+
+
+# Address lines 2 and 3, joined to the street -----------------------------------------------------
+
+
+def test_outlooks_business_street_lines_are_joined_into_the_street(sales_manager):
+    headers = ["First Name", "Last Name", "Company", "Business Street", "Business Street 2", "Business Street 3",
+               "Business City"]
+    _import(headers, [{"First Name": "Ana", "Last Name": "Pop", "Company": "Dacia SA",
+                       "Business Street": "Str. Fabricii 1", "Business Street 2": "Bloc B",
+                       "Business Street 3": "Sc. 2", "Business City": "Pitești"},
+                      {"Last Name": "Ion", "Company": "Dacia SA", "Business Street 2": "Hala 3"}],
+            actor=sales_manager)
+    assert dict(Contact.objects.values_list("last_name", "street")) == {
+        "Pop": "Str. Fabricii 1, Bloc B, Sc. 2",
+        "Ion": "Hala 3",  # no first line: the second is the street
+    }
+
+
+def test_dynamics_address_street_1_to_3_are_joined_for_accounts(sales_manager):
+    headers = ["Account Name", "Address 1: Street 1", "Address 1: Street 3", "Address 1: Street 2"]
+    _import(headers, [{"Account Name": "Dacia SA", "Address 1: Street 1": "Str. Uzinei 1",
+                       "Address 1: Street 2": "Corp A", "Address 1: Street 3": "Etaj 2"}], "accounts",
+            actor=sales_manager)
+    assert Account.objects.get().street == "Str. Uzinei 1, Corp A, Etaj 2"  # in their order, whatever the columns'

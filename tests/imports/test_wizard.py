@@ -377,3 +377,15 @@ def test_the_review_shows_a_weak_encoding_guess_and_reads_the_file_again_as_chos
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("imports:review", args=[job.pk]))
     assert list(Account.objects.exclude(name="Dacia Grup SA").values_list("city", flat=True)) == ["Plzeò"]
+
+
+def test_street_lines_are_offered_joined_to_the_street(client, sales_manager, media):
+    rows = [["Last Name", "Business Street", "Business Street 2"], ["Pop", "Str. Fabricii 1", "Bloc B"]]
+    client.force_login(sales_manager)
+    upload(client, rows)
+    page = client.get(reverse("imports:map", args=[ImportJob.objects.get().pk]))
+    form = page.context["form"]
+    line_2 = form[f"column_{form.headers.index('Business Street 2')}"]
+    assert line_2.value() == "street_2"
+    assert ("street_2", "Street 2 (joined to Street)") in line_2.field.choices
+    assert ("full_name", "Full Name (split into First Name, Last Name)") in line_2.field.choices
