@@ -1,8 +1,8 @@
 from django.contrib import admin
 
+from accounts.imports import AccountResource
 from accounts.models import Account
 from crm.imports.admin import CrmImportExportAdmin
-from crm.imports.resources import AccountResource
 
 
 @admin.register(Account)

@@ -2,8 +2,8 @@
 with ?round_trip=1 it also carries each record's id and version, to import back as updates."""
 
 from accounts.filters import AccountFilter
+from accounts.imports import AccountResource
 from accounts.selectors import account_list
 from crm.exports.sources import ExportSource, register
-from crm.imports.resources import AccountResource
 
 register(ExportSource("accounts", account_list, AccountFilter, AccountResource, round_trip=True))

@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib import admin
 
+from contacts.imports import ContactResource
 from contacts.models import Contact
 from crm.imports.admin import CrmImportExportAdmin
-from crm.imports.resources import ContactResource
 
 
 class ContactAdminForm(forms.ModelForm):

@@ -12,10 +12,12 @@ class CrmConfig(AppConfig):
 
         from crm import checks  # noqa: F401 (registers the system checks)
         from crm.exports.sources import autodiscover as autodiscover_exports
+        from crm.imports.registry import autodiscover as autodiscover_imports
         from crm.roles import sync_security_roles
 
         post_migrate.connect(sync_security_roles, dispatch_uid="crm.sync_security_roles")
-        # Each app's exports.py registers its lists' exports.
+        # Each app's imports.py registers what it imports; its exports.py its lists' exports.
+        autodiscover_imports()
         autodiscover_exports()
         # The empty choice of every select: Django's own words, marked again here so that our catalog has them
         # to translate (Django's Romanian catalog lacks them).

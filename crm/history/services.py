@@ -45,7 +45,7 @@ def record_change(*, record, actor, kind, before=None, fields=None, deleted=Fals
         changes[field.name] = [_json_value(field, old, record, side="old"), _json_value(field, new, record, side="new")]
     if not changes and kind not in (ChangeKind.CREATED, ChangeKind.DELETED):
         return None
-    account_id, contact_id = _concerns(record, before or {})
+    account_id, contact_id = record_concerns(record, before or {})
     event = ChangeEvent(
         actor=actor,
         actor_name=_name_of(actor),
@@ -99,7 +99,7 @@ def record_bulk_change(*, queryset, actor, kind, field_name, new_value) -> int:
         setattr(record, field.attname, new_value.pk if isinstance(new_value, models.Model) else new_value)
         if _same(before[field.attname], getattr(record, field.attname)):
             continue
-        account_id, contact_id = _concerns(record, before)
+        account_id, contact_id = record_concerns(record, before)
         events.append(
             ChangeEvent(
                 actor=actor,
@@ -132,7 +132,7 @@ def _fields(model, names):
     return [field for field in fields if field.name in wanted or field.attname in wanted]
 
 
-def _concerns(record, before):
+def record_concerns(record, before):
     """The account and contact a change concerns: the record's own, or the ones it had before."""
     kind = record._meta.model_name
     if kind == RecordType.ACCOUNT:
@@ -209,7 +209,7 @@ def import_change_rows(*, created, changed, actor, job_id, occurred_at) -> list[
     rows = []
 
     def row(record, kind, changes):
-        account_id, contact_id = _concerns(record, {})
+        account_id, contact_id = record_concerns(record, {})
         return (
             occurred_at,
             actor_id,

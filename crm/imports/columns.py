@@ -61,6 +61,8 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     loose: tuple[str, ...] = ()
+    # Read on export through a related record ("account.name"), for a column that is a lookup, not a field.
+    source: str = ""
 
     def ranked_names(self, model=None):
         """Return {folded name: rank} for every name of this column (EXACT, ALIAS or LOOSE)."""
@@ -180,154 +182,6 @@ ADDRESS = (
     ),
 )
 
-ACCOUNT_COLUMNS = (
-    Column(
-        "name",
-        _("Account Name"),
-        aliases=(
-            "Nume cont",
-            "Denumire",
-            "Company Name",
-            "Organization Name",
-            "Organization 1 - Name",  # Google
-            "Organization - Name",  # Pipedrive
-        ),
-        required=True,
-        loose=("Name", "Company", "Organization", "Organisation"),
-    ),
-    Column("account_number", _("Account Number"), aliases=("Număr cont", "accountnumber", "Cod client", "CUI")),
-    Column("relationship_type", _("Relationship Type"), "choice", aliases=("Tip relație", "customertypecode")),
-    Column("industry", _("Industry"), "choice", aliases=("Industrie", "industrycode")),
-    Column(
-        "main_phone",
-        _("Main Phone"),
-        aliases=("Telefon principal", "telephone1", "Company Main Phone", "Phone Number"),
-        loose=("Telefon", "Phone", "Business Phone"),
-    ),
-    Column("email", _("Email"), "email", aliases=("E-mail", "Email Address", "emailaddress1")),
-    Column("website", _("Website"), "url", aliases=("Site web", "Web site", "websiteurl", "Website URL", "Web Page")),
-    *ADDRESS,
-    Column("annual_revenue", _("Annual Revenue"), "decimal", aliases=("Venit anual", "revenue", "Cifra de afaceri")),
-    Column("currency", _("Currency"), "choice", aliases=("Monedă", "Moneda", "transactioncurrencyid")),
-    Column(
-        "number_of_employees",
-        _("Number of Employees"),
-        "integer",
-        aliases=("Număr de angajați", "numberofemployees", "Employees", "Angajați"),
-    ),
-    Column("description", _("Description"), aliases=("Descriere",)),
-    Column("status", _("Status"), "choice", aliases=("Stare", "statecode")),
-    # No "ownerid": Salesforce's Data Loader and Dynamics' API write record ids under it, never a username,
-    # so reading it would fail every row.
-    Column("owner", _("Owner"), "user", aliases=("Proprietar",)),
-)
-
-CONTACT_COLUMNS = (
-    Column(
-        "first_name",
-        _("First Name"),
-        aliases=("Prenume", "firstname", "Given Name", "Person - First name"),
-        required=False,
-    ),
-    Column(
-        "last_name",
-        _("Last Name"),
-        aliases=("Nume", "lastname", "Surname", "Family Name", "Person - Last name"),
-        required=True,
-    ),
-    Column(
-        "job_title",
-        _("Job Title"),
-        # Outlook's "Title" is the honorific (Mr., Dr.) and comes before its "Job Title"; Zoho's and
-        # Salesforce's "Title" is the job title itself: loose, so it feeds the field only when alone.
-        aliases=(
-            "Funcție",
-            "jobtitle",
-            "Position",
-            "Organization Title",
-            "Organization 1 - Title",
-            "Person - Job title",
-        ),
-        loose=("Title",),
-    ),
-    Column(
-        "account_number",
-        _("Account Number"),
-        aliases=("Număr cont", "accountnumber", "Company Number", "Account No"),
-    ),
-    Column(
-        "company_name",
-        _("Company Name"),
-        aliases=(
-            "Nume companie",
-            "Account Name",
-            "Nume cont",
-            "parentcustomerid",
-            "Organization Name",
-            "Organization 1 - Name",  # Google
-            "Organization - Name",
-            "Person - Organization",  # Pipedrive
-        ),
-        # Outlook writes "Company" and, much later, an "Account" of its own that is usually empty.
-        loose=("Company", "Organization", "Organisation", "Account", "Cont"),
-    ),
-    Column(
-        "email",
-        _("Email"),
-        "email",
-        aliases=(
-            "E-mail",
-            "Email Address",
-            "emailaddress1",
-            "E-mail Address",
-            "E-mail 1 - Value",  # Google
-            "Primary Email",  # Thunderbird
-            "Person - Email - Work",
-            "Person - Email",  # Pipedrive
-        ),
-    ),
-    Column(
-        "business_phone",
-        _("Business Phone"),
-        # Google's "Phone 1 - Value" comes here or to the mobile phone by its "Phone 1 - Label": see CONTACT_PAIRS.
-        aliases=(
-            "Telefon serviciu",
-            "telephone1",
-            "Work Phone",
-            "Phone Number",
-            "Person - Phone - Work",
-            "Person - Phone",
-        ),
-        loose=("Phone", "Telefon"),
-    ),
-    Column(
-        "mobile_phone",
-        _("Mobile Phone"),
-        aliases=(
-            "Telefon mobil",
-            "mobilephone",
-            "Mobile",
-            "Cell Phone",
-            "Mobile Phone Number",  # HubSpot
-            "Mobile Number",  # Thunderbird
-            "Person - Phone - Mobile",  # Pipedrive
-        ),
-    ),
-    Column(
-        "preferred_contact_method",
-        _("Preferred Method of Contact"),
-        "choice",
-        aliases=("Metodă de contact preferată", "preferredcontactmethodcode", "Preferred Contact Method"),
-    ),
-    *ADDRESS,
-    Column("description", _("Description"), aliases=("Descriere", "Notes", "Note")),
-    Column("status", _("Status"), "choice", aliases=("Stare", "statecode")),
-    # No "ownerid": Salesforce's Data Loader and Dynamics' API write record ids under it, never a username,
-    # so reading it would fail every row.
-    Column("owner", _("Owner"), "user", aliases=("Proprietar",)),
-)
-
-
 @dataclass(frozen=True)
 class SplitColumn(Column):
     """A column holding two fields at once (a full name): split into ``into`` on rows where both are empty.
@@ -418,19 +272,6 @@ ADDRESS_JOINS = (
     ),
 )
 
-# Columns read on import only (never exported, nor in the templates): they feed other columns' fields.
-ACCOUNT_SPLITS = ADDRESS_JOINS
-CONTACT_SPLITS = (
-    *ADDRESS_JOINS,
-    SplitColumn(
-        "full_name",
-        _("Full Name"),
-        aliases=("Nume complet", "fullname", "Person - Name"),  # Dynamics 365's contacts export; Pipedrive
-        into=("first_name", "last_name"),
-    ),
-)
-
-
 @dataclass(frozen=True)
 class RoundTripColumn(Column):
     """A column an export for re-import carries (the record's id, its version), read back only under its own label.
@@ -452,23 +293,6 @@ class RoundTripColumn(Column):
 ROUND_TRIP_COLUMNS = (
     RoundTripColumn("id", _("(Do not modify) Id"), "integer"),
     RoundTripColumn("version", _("(Do not modify) Version"), "integer"),
-)
-
-ACCOUNT_PAIRS = ()
-# Google Contacts' CSV: "Phone 1 - Label" is Work, Mobile, Home (or Main, Work Fax, Other...; "* " marks the
-# primary one), in the account's language. A home number never becomes a business number.
-_PHONE_TYPES = {
-    **dict.fromkeys(("work", "serviciu", "birou"), "business_phone"),
-    **dict.fromkeys(("mobile", "mobil", "cell"), "mobile_phone"),
-    **dict.fromkeys(("home", "acasa"), None),
-}
-CONTACT_PAIRS = (
-    TypedPair(
-        "Phone {n} - Value",
-        "Phone {n} - Label",
-        {normalize_label(name): key for name, key in _PHONE_TYPES.items()},
-        untyped="business_phone",
-    ),
 )
 
 

@@ -14,7 +14,6 @@ import itertools
 import logging
 import queue
 import threading
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -28,29 +27,15 @@ from django.db.models.base import ModelState
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, account_number_key
-from accounts.services import account_import_batch
-from contacts.models import Contact
-from contacts.services import already_on_account_error, contact_import_batch
 from crm import permissions
 from crm.bulk import defer_or_run, deferred_writes, hold_import_lock, insert_records, insert_rows
 from crm.history.models import ChangeEvent
 from crm.history.services import IMPORT_EVENT_FIELDS, import_change_rows
 from crm.imports import values as cell_values
-from crm.imports.columns import (
-    ACCOUNT_COLUMNS,
-    ACCOUNT_PAIRS,
-    ACCOUNT_SPLITS,
-    CONTACT_COLUMNS,
-    CONTACT_PAIRS,
-    CONTACT_SPLITS,
-    PAIRED,
-    ROUND_TRIP_COLUMNS,
-    chosen_mapping,
-    map_headers,
-)
+from crm.imports.columns import PAIRED, chosen_mapping, map_headers
 from crm.imports.models import ImportAction, ImportJob, ImportJobRecord, ImportMode, ImportRowIssue, ImportState
 from crm.imports.readers import ENCODING_NAMES, FileRefused, Table
+from crm.imports.registry import import_kind
 from crm.imports.values import (
     CONTROL,
     CONTROL_MULTILINE,
@@ -323,14 +308,11 @@ class _WriteConflict(Exception):
         self.state = None
 
 
-@dataclass
-class BatchKeys:
-    """What the rows of a batch can match on: account numbers (upper case) and names; contact emails and last names."""
+class BatchKeys(dict):
+    """What the rows of a batch can match on, by kind of key ({"numbers": frozenset(...), ...}: each import's own)."""
 
-    numbers: frozenset = frozenset()
-    names: frozenset = frozenset()
-    emails: frozenset = frozenset()
-    last_names: frozenset = frozenset()
+    def of(self, kind) -> frozenset:
+        return self.get(kind, frozenset())
 
 
 class BatchWriter:
@@ -402,29 +384,46 @@ class BatchWriter:
         self._thread.join()
 
 
-@dataclass(frozen=True)
-class TargetColumns:
-    """What an import target reads: its model, its columns, the columns it splits and its typed pairs."""
-
-    model: type
-    columns: tuple
-    splits: tuple
-    pairs: tuple
-
-    @property
-    def known(self):
-        """Every column a header may be mapped to, the round trip's included."""
-        return (*self.columns, *self.splits, *ROUND_TRIP_COLUMNS)
-
-
-def target_columns(target) -> TargetColumns:
-    if target == "accounts":
-        return TargetColumns(Account, ACCOUNT_COLUMNS, ACCOUNT_SPLITS, ACCOUNT_PAIRS)
-    return TargetColumns(Contact, CONTACT_COLUMNS, CONTACT_SPLITS, CONTACT_PAIRS)
-
-
 class Importer:
-    """Runs one import of a Table into accounts or contacts."""
+    """Runs one import of a Table into one kind of record; each app's Importer subclass (its ``imports.py``)
+    says how its rows are matched, looked up, locked and saved.
+
+    A subclass sets ``model`` and ``fields`` (the model fields its rows set) and implements
+    ``import_batch`` (plan and save one batch), ``batch_keys`` and ``any_exist`` (for the batches planned
+    ahead of the writer).
+    """
+
+    model = None
+    fields = ()
+    # Whether rows the reader marked as organisation cards (a vCard company card) are skipped, not imported.
+    skips_organisations = False
+    # The other targets an import of this kind may write (a contact import's missing accounts): undone after it.
+    writes_also = ()
+
+    # Undo (crm.imports.services.import_job_undo) asks the kind of record these:
+
+    @classmethod
+    def undo_in_use(cls, job, ids) -> dict:
+        """{id: [reasons]} of the created records ``ids`` that others have built on since: they are kept."""
+        return {}
+
+    @classmethod
+    def undo_restore_errors(cls, restores) -> list:
+        """[(record, ValidationError)] of the updated records whose former values cannot be put back."""
+        return []
+
+    @classmethod
+    def undo_history(cls, history, record, changes) -> bool:
+        """Note the undo's change of ``record`` in ``history``; True when that took it off a record it was on."""
+        if changes:
+            from crm.history.models import ChangeKind
+
+            history.add(record, ChangeKind.UPDATED, changes)
+        return False
+
+    @classmethod
+    def undo_released(cls, ids, actor):
+        """The records ``ids`` are being deleted or taken off their record by an undo: tidy what pointed at them."""
 
     def __init__(self, *, table: Table, options: ImportOptions, actor, job: ImportJob | None = None):
         self.table = table
@@ -437,8 +436,8 @@ class Importer:
             # wrote are known as written (below), so a row repeating one of them is still a duplicate.
             self.outcome.created, self.outcome.updated = job.created_count, job.updated_count
             self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
-        read = target_columns(options.target)
-        self.model, columns = read.model, read.columns
+        read = import_kind(options.target)
+        columns = read.columns
         if options.columns is not None:
             self.mapping, ignored = chosen_mapping(table.headers, options.columns, read.known)
         else:
@@ -484,7 +483,7 @@ class Importer:
             if getattr(column, "joins", ""):
                 self.header_of.setdefault(column.joins, table.headers[index])
         self.organisation_rows = (
-            frozenset(table.extra.get("organisation_rows", ())) if options.target == "contacts" else frozenset()
+            frozenset(table.extra.get("organisation_rows", ())) if self.skips_organisations else frozenset()
         )
         self.written = IdSet()
         if job is not None and options.skip_rows:
@@ -540,8 +539,6 @@ class Importer:
                     _("The file has no “%(label)s” column, which is required. The columns found were: %(found)s.")
                     % {"label": column.label, "found": ", ".join(self.table.headers)}
                 )
-        if self.options.target == "contacts":
-            return
         if not present:
             raise FileRefused(_("None of the file's columns names a field of this import."))
 
@@ -574,7 +571,7 @@ class Importer:
             if close:
                 close()
         # Known only now: the footer is found at the end of the file.
-        self.outcome.file_notes = file_notes(self.table, skip_organisations=self.options.target == "contacts")
+        self.outcome.file_notes = file_notes(self.table, skip_organisations=self.skips_organisations)
         return self.outcome
 
     def _run_batches(self):
@@ -715,47 +712,37 @@ class Importer:
 
     def _lock_targets(self):
         hold_import_lock(self.options.target)
-        if self.options.target == "contacts" and self.options.create_missing_accounts:
-            hold_import_lock("accounts")  # always after the contacts lock, never before
+        for other in self.also_locks():
+            hold_import_lock(other)  # always after the target's own lock, never before
 
-    def _any_exist(self, kind, first, second):
+    def also_locks(self):
+        """The other targets a batch writes (a contact import's missing accounts), locked after its own."""
+        return ()
+
+    def _any_exist(self, *looked_up):
+        return self.any_exist(*looked_up)
+
+    def any_exist(self, *looked_up) -> bool:
         """Whether any record now matches the keys a batch planned ahead looked up and did not find."""
-        if kind == "accounts":
-            numbers, names = first, second
-            return (bool(numbers) and Account.objects.with_number_keys(numbers).exists()) or (
-                bool(names) and Account.objects.filter(name__in=names).exists()
-            )
-        emails, name_keys = first, second
-        if emails and Contact.objects.with_email_keys(emails).exists():
-            return True
-        if not name_keys:
-            return False
-        stored = Contact.objects.with_last_name_keys({key[2] for key in name_keys}).values_list(
-            "first_name", "last_name", "account_id"
-        )
-        return any(("name", first.lower(), last.lower(), account) in name_keys for first, last, account in stored)
+        raise NotImplementedError
 
     def _batch_keys(self, batch):
-        data = [row.data for row in batch]
-        if self.options.target == "accounts":
-            return BatchKeys(
-                numbers=frozenset(account_number_key(d["account_number"]) for d in data if d.get("account_number")),
-                names=frozenset(d["name"] for d in data if d.get("name")),
-            )
-        return BatchKeys(
-            emails=frozenset(d["email"].lower() for d in data if d.get("email")),
-            last_names=frozenset(d.get("last_name", "").lower() for d in data),
-        )
+        return self.batch_keys(batch)
+
+    def batch_keys(self, batch) -> "BatchKeys":
+        """What the batch's rows can match on, by kind of key; a batch planned ahead that shares one waits."""
+        raise NotImplementedError
+
+    def import_batch(self, batch):
+        """Plan and save one batch; return (issues, job record rows)."""
+        raise NotImplementedError
 
     def _run_batch(self, batch):
         issues_before = len(self.outcome.issues)
         with transaction.atomic():
             if self._ahead_of is None:
                 self._lock_targets()
-            if self.options.target == "accounts":
-                issues, records = self._accounts_batch(batch)
-            else:
-                issues, records = self._contacts_batch(batch)
+            issues, records = self.import_batch(batch)
             self.outcome.issues.extend(issues)
             if self.job is not None:
                 insert_rows(ImportJobRecord, JOB_RECORD_FIELDS, records)
@@ -948,13 +935,15 @@ class Importer:
         ids = {row.data["id"] for row in rows if row.data.get("id") is not None}
         if not ids or (self.actor is not None and not permissions.can_view(self.actor, model)):
             return {}
-        queryset = model.objects.select_related("modified_by")
-        if model is Contact:
-            queryset = queryset.select_related("account")
+        queryset = self.by_id_queryset(model)
         if self._can_lock():
             queryset = queryset.select_for_update(of=("self",))
         # Planned ahead without locks, the write is still made only at the version read here (update_records).
         return queryset.in_bulk(ids)
+
+    def by_id_queryset(self, model):
+        """The records a round-trip row may name by id, with what its checks need."""
+        return model.objects.select_related("modified_by")
 
     def _update_by_id(self, row, by_id, matched, owners, keys, issues, account=None):
         """Plan the update of the record the row names by id: (row, record, previous), or None with its issue.
@@ -985,19 +974,25 @@ class Importer:
         if record.version != version:
             issues.append(self._fail(row, "id", _changed_since_export(record)))
             return None
-        if account is not None and record.account_id not in (None, account.pk):
-            error = already_on_account_error(record, record.account)
-            issues.append(self._fail(row, ref_column(row.data), " ".join(error.messages)))
+        if (refusal := self.refuse_update(row, record, account)) is not None:
+            issues.append(refusal)
             return None
         owner = self._resolve_owner(row, owners, record)
         previous = self._apply(record, row, keys, owner)
-        if account is not None and record.account_id is None:
-            previous["account_id"] = None
-            record.account = account
+        self.link(record, account, previous)
         if not previous:
             issues.append(self._skip(row, "id", _("No changes.")))
             return None
         return (row, record, previous)
+
+    def refuse_update(self, row, record, link):
+        """The RowIssue refusing to update ``record`` from ``row`` (linked to ``link``, the record the row names for
+        it, such as a contact's account), or None."""
+        return None
+
+    def link(self, record, link, previous):
+        """Link ``record`` to ``link`` (the record its row names, such as a contact's account), noting in
+        ``previous`` what it replaced."""
 
     def _owners(self, batch):
         usernames = {row.data.get("owner") for row in batch if row.data.get("owner")}
@@ -1040,127 +1035,6 @@ class Importer:
             changed["owner_id"] = record.owner_id
             record.owner = owner
         return changed
-
-    # Accounts --------------------------------------------------------------------------------
-
-    ACCOUNT_FIELDS = (
-        "name", "account_number", "relationship_type", "industry", "main_phone", "email", "website", "street",
-        "city", "county", "postal_code", "country", "annual_revenue", "currency", "number_of_employees",
-        "description", "status",
-    )
-
-    def _account_key(self, data):
-        number = data.get("account_number")
-        if number:
-            return ("account_number", account_number_key(number))
-        return ("name", data.get("name", ""))
-
-    def _accounts_batch(self, batch):
-        issues, valid = [], []
-        for row in batch:
-            if row.errors:
-                issues.append(self._fail_parsed(row))
-            else:
-                valid.append(row)
-        by_id = self._existing_by_id(Account, valid)
-        valid, by_id_rows = [row for row in valid if row.data.get("id") is None], valid
-        numbers = {account_number_key(row.data["account_number"]) for row in valid if row.data.get("account_number")}
-        names = {row.data.get("name") for row in valid if not row.data.get("account_number") and row.data.get("name")}
-        by_number, by_name = self._existing_accounts(numbers, names)
-        valid = by_id_rows  # in file order: a row with an id and one without can name the same account
-        owners = self._owners(valid)
-        seen, matched = {}, {}
-        new, changed = [], []
-        mode = self.options.mode
-        for row in valid:
-            if row.data.get("id") is not None:
-                try:
-                    if entry := self._update_by_id(row, by_id, matched, owners, self.ACCOUNT_FIELDS, issues):
-                        changed.append(entry)
-                except ValidationError as error:
-                    issues.append(self._validation_issue(row, error))
-                continue
-            key = self._account_key(row.data)
-            column_key = key[0]
-            if key in seen:
-                issues.append(
-                    self._fail(row, column_key, _("Duplicate of row %(row)d in this file.") % {"row": seen[key]})
-                )
-                continue
-            seen[key] = row.number
-            # A row without a number matches by name, also an account an earlier row of this batch numbered.
-            seen.setdefault(("name", row.data.get("name", "")), row.number)
-            if key[0] == "account_number":
-                matches = [by_number[key[1]]] if key[1] in by_number else []
-            else:
-                matches = by_name.get(key[1], [])
-            if any(match.pk in self.written for match in matches):
-                issues.append(self._fail(row, column_key, _("Duplicate of an earlier row in this file.")))
-                continue
-            if len(matches) > 1:
-                issues.append(
-                    self._fail(
-                        row,
-                        "name",
-                        _("The name “%(name)s” matches %(count)d accounts: %(accounts)s. Give the account number.")
-                        % {"name": key[1], "count": len(matches), "accounts": _describe_accounts(matches)},
-                    )
-                )
-                continue
-            existing = matches[0] if matches else None
-            if self._matched_twice(row, column_key, existing, matched, issues):
-                continue
-            try:
-                if existing is None:
-                    if mode == ImportMode.UPDATE:
-                        issues.append(self._skip(row, column_key, _("No existing account matches this row.")))
-                        continue
-                    owner = self._resolve_owner(row, owners, None)
-                    record = self.new_record()
-                    record.owner = owner or self.actor
-                    self._apply_new(record, row, self.ACCOUNT_FIELDS)
-                    new.append((row, record))
-                else:
-                    if mode == ImportMode.CREATE:
-                        issues.append(
-                            self._skip(
-                                row,
-                                column_key,
-                                _("Duplicate of the existing account %(account)s.")
-                                % {"account": _describe_accounts([existing])},
-                            )
-                        )
-                        continue
-                    owner = self._resolve_owner(row, owners, existing)
-                    previous = self._apply(existing, row, self.ACCOUNT_FIELDS, owner)
-                    if not previous:
-                        issues.append(self._skip(row, column_key, _("No changes.")))
-                        continue
-                    changed.append((row, existing, previous))
-            except ValidationError as error:
-                issues.append(self._validation_issue(row, error))
-        # Every new account's number was looked up by _existing_accounts in this transaction and not found.
-        service = partial(account_import_batch, numbers_checked=True)
-        service_issues, records = self._save_batch(service, Account, new, changed, "accounts")
-        return issues + service_issues, records
-
-    def _existing_accounts(self, numbers, names):
-        ahead = self._ahead_of
-        if ahead is not None and (numbers & ahead.numbers or names & ahead.names):
-            raise _NeedsLockedWrite
-        by_number, by_name = {}, defaultdict(list)
-        queryset = Account.objects.select_for_update(of=("self",)) if self._can_lock() else Account.objects.all()
-        if numbers:
-            for account in queryset.with_number_keys(numbers):
-                by_number[account.number_key] = account
-        if names:
-            for account in queryset.filter(name__in=names):
-                by_name[account.name].append(account)
-        if ahead is not None:
-            # Planned ahead, without row locks: the writer updates a matched record only while it is at the
-            # version read here (crm.bulk.update_records), and checks that the keys not found still are not.
-            self._looked_up = ("accounts", frozenset(numbers - set(by_number)), frozenset(names - set(by_name)))
-        return by_number, by_name
 
     def _validator(self, model):
         from crm.services import RecordValidator
@@ -1223,220 +1097,6 @@ class Importer:
             records.append((job_id, target, record.pk, updated, previous_by_record[id(record)], record.modified_at))
         return issues, records
 
-    # Contacts --------------------------------------------------------------------------------
-
-    CONTACT_FIELDS = (
-        "first_name", "last_name", "job_title", "email", "business_phone", "mobile_phone",
-        "preferred_contact_method", "street", "city", "county", "postal_code", "country", "description", "status",
-    )
-
-    def _contact_account_ref(self, data):
-        number = data.get("account_number")
-        if number:
-            return ("account_number", account_number_key(number))
-        name = data.get("company_name")
-        if name:
-            return ("company_name", name)
-        return None
-
-    def _resolve_accounts(self, rows):
-        """Find (or, when asked, create) the account each row names; return {ref: account} and {ref: error}."""
-        refs = {ref for row in rows if (ref := self._contact_account_ref(row.data))}
-        numbers = {value for kind, value in refs if kind == "account_number"}
-        names = {value for kind, value in refs if kind == "company_name"}
-        by_number, by_name = {}, defaultdict(list)
-        # A contact needs of its account only the id; the name and number go into error messages.
-        accounts = Account.objects.only("pk", "name", "account_number")
-        if numbers:
-            for account in accounts.with_number_keys(numbers):
-                by_number[account.number_key] = account
-        if names:
-            for account in accounts.filter(name__in=names):
-                by_name[account.name].append(account)
-        found, errors, missing = {}, {}, {}
-        for ref in refs:
-            kind, value = ref
-            matches = [by_number[value]] if kind == "account_number" and value in by_number else []
-            if kind == "company_name":
-                matches = by_name.get(value, [])
-            if len(matches) == 1:
-                found[ref] = matches[0]
-            elif len(matches) > 1:
-                errors[ref] = _(
-                    "The account name “%(name)s” matches %(count)d accounts: %(accounts)s. "
-                    "Give the account number instead."
-                ) % {"name": value, "count": len(matches), "accounts": _describe_accounts(matches)}
-            elif self.options.create_missing_accounts:
-                missing[ref] = None
-            else:
-                label = _("number") if kind == "account_number" else _("name")
-                errors[ref] = _("No account has the %(what)s “%(value)s”.") % {"what": label, "value": value}
-        if missing:
-            self._create_missing_accounts(rows, missing, found, errors)
-        return found, errors
-
-    def _create_missing_accounts(self, rows, missing, found, errors):
-        new = {}
-        for row in rows:
-            ref = self._contact_account_ref(row.data)
-            if ref not in missing or ref in new:
-                continue
-            name = row.data.get("company_name") or row.data.get("account_number")
-            new[ref] = Account(
-                name=name, account_number=row.data.get("account_number", ""), owner=self.actor
-            )
-        saved, _changed, failures = account_import_batch(
-            new=list(new.values()), changed=[], actor=self.actor, validator=self._validator(Account)
-        )
-        failed_ids = {id(record) for record, _error in failures}
-        for ref, record in new.items():
-            if id(record) in failed_ids:
-                error = next(error for failed, error in failures if failed is record)
-                errors[ref] = _("The missing account could not be created: %(reason)s") % {
-                    "reason": " ".join(error.messages)
-                }
-            else:
-                found[ref] = record
-                self.accounts_written.add(record.pk)
-        self.outcome.accounts_created += len(saved)
-        job_id = self.job.pk if self.job is not None else None
-        self._extra_records = [
-            (job_id, "accounts", record.pk, ImportAction.CREATED, None, record.modified_at) for record in saved
-        ]
-
-    def _contact_key(self, data, account_id):
-        email = data.get("email")
-        if email:
-            return ("email", email.lower())
-        # Lower case as the database's LOWER() folds it, so the lookup's index serves the same keys.
-        return ("name", data.get("first_name", "").lower(), data.get("last_name", "").lower(), account_id)
-
-    def _existing_contacts(self, keys):
-        emails = {key[1] for key in keys if key[0] == "email"}
-        last_names = {key[2] for key in keys if key[0] == "name"}
-        ahead = self._ahead_of
-        if ahead is not None and (emails & ahead.emails or last_names & ahead.last_names):
-            raise _NeedsLockedWrite
-        queryset = Contact.objects.select_related("account")
-        if self._can_lock():
-            queryset = queryset.select_for_update(of=("self",))
-        by_email, by_name = defaultdict(list), defaultdict(list)
-        if emails:
-            for contact in queryset.with_email_keys(emails):
-                by_email[("email", contact.email_key)].append(contact)
-        if last_names:
-            for contact in queryset.with_last_name_keys(last_names):
-                key = ("name", contact.first_name.lower(), contact.last_name.lower(), contact.account_id)
-                by_name[key].append(contact)
-        found = by_email | by_name
-        if ahead is not None:
-            # As for accounts: matched contacts are written only at the version read here.
-            self._looked_up = (
-                "contacts",
-                frozenset(email for email in emails if ("email", email) not in found),
-                frozenset(key for key in keys if key[0] == "name" and key not in found),
-            )
-        return found
-
-    def _contacts_batch(self, batch):
-        self._extra_records = []
-        issues, valid = [], []
-        for row in batch:
-            if row.organisation:
-                issues.append(self._skip(row, "company_name", _("An organisation's card, not a person: skipped.")))
-            elif row.errors:
-                issues.append(self._fail_parsed(row))
-            else:
-                valid.append(row)
-        by_id = self._existing_by_id(Contact, valid)
-        accounts, account_errors = self._resolve_accounts(valid)
-        resolved = []
-        for row in valid:
-            ref = self._contact_account_ref(row.data)
-            if ref in account_errors:
-                issues.append(self._fail(row, ref[0], account_errors[ref]))
-                continue
-            account = accounts.get(ref) if ref else None
-            if row.data.get("id") is not None:
-                key = ("id", row.data["id"])
-            else:
-                key = self._contact_key(row.data, account.pk if account else None)
-            resolved.append((row, account, key))
-        existing_by_key = self._existing_contacts({key for _row, _account, key in resolved if key[0] != "id"})
-        owners = self._owners(valid)
-        seen, matched = {}, {}
-        new, changed = [], []
-        mode = self.options.mode
-        for row, account, key in resolved:
-            if key[0] == "id":
-                try:
-                    entry = self._update_by_id(row, by_id, matched, owners, self.CONTACT_FIELDS, issues, account)
-                    if entry:
-                        changed.append(entry)
-                except ValidationError as error:
-                    issues.append(self._validation_issue(row, error))
-                continue
-            column_key = "email" if key[0] == "email" else "last_name"
-            if key in seen:
-                issues.append(
-                    self._fail(row, column_key, _("Duplicate of row %(row)d in this file.") % {"row": seen[key]})
-                )
-                continue
-            seen[key] = row.number
-            matches = existing_by_key.get(key, [])
-            if any(match.pk in self.written for match in matches):
-                issues.append(self._fail(row, column_key, _("Duplicate of an earlier row in this file.")))
-                continue
-            if len(matches) > 1:
-                issues.append(
-                    self._fail(
-                        row,
-                        column_key,
-                        _("This row matches %(count)d existing contacts; it cannot tell which one to update.")
-                        % {"count": len(matches)},
-                    )
-                )
-                continue
-            existing = matches[0] if matches else None
-            if self._matched_twice(row, column_key, existing, matched, issues):
-                continue
-            try:
-                if existing is None:
-                    if mode == ImportMode.UPDATE:
-                        issues.append(self._skip(row, column_key, _("No existing contact matches this row.")))
-                        continue
-                    owner = self._resolve_owner(row, owners, None)
-                    record = self.new_record()
-                    record.owner = owner or self.actor
-                    record.account = account
-                    self._apply_new(record, row, self.CONTACT_FIELDS)
-                    new.append((row, record))
-                    continue
-                if mode == ImportMode.CREATE:
-                    issues.append(
-                        self._skip(
-                            row, column_key, _("Duplicate of the existing contact %(name)s.") % {"name": existing}
-                        )
-                    )
-                    continue
-                if account is not None and existing.account_id not in (None, account.pk):
-                    error = already_on_account_error(existing, existing.account)
-                    issues.append(self._fail(row, ref_column(row.data), " ".join(error.messages)))
-                    continue
-                owner = self._resolve_owner(row, owners, existing)
-                previous = self._apply(existing, row, self.CONTACT_FIELDS, owner)
-                if account is not None and existing.account_id is None:
-                    previous["account_id"] = None
-                    existing.account = account
-                if not previous:
-                    issues.append(self._skip(row, column_key, _("No changes.")))
-                    continue
-                changed.append((row, existing, previous))
-            except ValidationError as error:
-                issues.append(self._validation_issue(row, error))
-        service_issues, records = self._save_batch(contact_import_batch, Contact, new, changed, "contacts")
-        return issues + service_issues, self._extra_records + records
-
 
 def _text_parser(*, multiline):
     """A parser of a text cell: trimmed, and refused as the forms refuse it when it holds a control character."""
@@ -1493,17 +1153,7 @@ def _changed_since_export(record):
     ) % {"record": record, "user": who, "when": when}
 
 
-def ref_column(data):
-    return "account_number" if data.get("account_number") else "company_name"
-
-
-def _describe_accounts(accounts):
-    return ", ".join(
-        f"{account.name} ({account.account_number})" if account.account_number else f"{account.name} (#{account.pk})"
-        for account in accounts
-    )
-
-
 def run_import(*, table: Table, options: ImportOptions, actor, job: ImportJob | None = None) -> ImportOutcome:
     """Import ``table`` as ``options`` say, acting as ``actor``; record it on ``job`` when given."""
-    return Importer(table=table, options=options, actor=actor, job=job).run()
+    importer = import_kind(options.target).importer
+    return importer(table=table, options=options, actor=actor, job=job).run()

@@ -148,9 +148,9 @@ class DataMap(models.Model):
         from django.core.exceptions import ValidationError
 
         from crm.imports.columns import PAIRED
-        from crm.imports.engine import target_columns
+        from crm.imports.registry import import_kind
 
-        read = target_columns(self.target)
+        read = import_kind(self.target)
         known = {column.key for column in read.known} | {"", PAIRED}
         if not isinstance(self.columns, dict) or not all(isinstance(key, str) for key in self.columns.values()):
             raise ValidationError({"columns": _("Give the columns as {\"header\": \"field\"}.")})

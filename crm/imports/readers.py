@@ -126,9 +126,9 @@ PREAMBLE_SEARCH_ROWS = 20
 @functools.cache
 def _known_header_names() -> frozenset[str]:
     """Every header, folded, that names a column of any import (the reader does not know the target)."""
-    from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
+    from crm.imports.registry import IMPORTS
 
-    return frozenset(name for column in (*ACCOUNT_COLUMNS, *CONTACT_COLUMNS) for name in column.names())
+    return frozenset(name for kind in IMPORTS.values() for column in kind.columns for name in column.names())
 
 
 def _filled(cells) -> int:

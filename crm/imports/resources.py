@@ -1,4 +1,4 @@
-"""django-import-export resources for accounts and contacts: the columns both ways, one import path.
+"""django-import-export resources for what the CRM imports: the columns both ways, one import path.
 
 Exports write the columns' labels; ``import_data`` (what the admin's import
 calls) hands the dataset to the CRM's import engine, so the admin, the import
@@ -9,22 +9,24 @@ from django.utils.translation import get_language
 from import_export import fields, resources
 from import_export.results import Result, RowResult
 
-from accounts.models import Account
-from contacts.models import Contact
-from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
 from crm.imports.engine import ImportOptions, run_import
 from crm.imports.models import ImportJob, ImportRowIssue, ImportSource
 from crm.imports.readers import table_from_rows
 
 
-def _export_value(record, key, labels):
-    """The cell of ``record`` for column ``key``; ``labels`` caches choice labels by field (active language)."""
+def _export_value(record, column, labels):
+    """The cell of ``record`` for ``column``; ``labels`` caches choice labels by field (active language).
+
+    A column read through a related record (``column.source``: a contact's account's name) is empty without it.
+    """
+    key = column.key
     if key == "owner":
         return record.owner.get_username() if record.owner_id else ""
-    if key == "company_name":
-        return record.account.name if record.account_id else ""
-    if key == "account_number" and isinstance(record, Contact):
-        return record.account.account_number if record.account_id else ""
+    if column.source:
+        value = record
+        for name in column.source.split("."):
+            value = getattr(value, name, None) if value is not None else None
+        return "" if value is None else value
     value = getattr(record, key)
     field = record._meta.get_field(key)
     if field.choices and key != "currency" and value:
@@ -53,7 +55,7 @@ class CrmResource(resources.ModelResource):
 
     def export_values(self, record, columns=None):
         labels = self._choice_labels.setdefault(get_language(), {})
-        return [_export_value(record, column.key, labels) for column in columns or self.columns]
+        return [_export_value(record, column, labels) for column in columns or self.columns]
 
     def selected_columns(self, selected_fields=None):
         """The columns the admin's export form ticked (field names are the column keys), in the file's order."""
@@ -129,13 +131,15 @@ class CrmResource(resources.ModelResource):
         return result
 
 
-def _resource(name, model, columns, target):
-    """A CrmResource subclass with one django-import-export Field per column (the admin's export form lists them).
+def resource_for(kind):
+    """A CrmResource subclass for an import ``kind`` (crm.imports.registry), with one django-import-export Field
+    per column (the admin's export form lists them).
 
     A column's name stays the lazy label, so the admin's import and export pages list the fields in the reader's
-    language (the resource is built once, when the module is loaded).
+    language (the resource is built once, when the app's imports.py is loaded).
     """
 
+    name, model, columns, target = f"{kind.model.__name__}Resource", kind.model, kind.columns, kind.key
     meta = type("Meta", (), {"model": model, "fields": tuple(column.key for column in columns)})
     attributes = {
         column.key: fields.Field(attribute=column.key, column_name=column.label, readonly=True)
@@ -143,9 +147,3 @@ def _resource(name, model, columns, target):
     }
     attributes.update({"columns": columns, "target": target, "Meta": meta, "__module__": __name__})
     return type(name, (CrmResource,), attributes)
-
-
-AccountResource = _resource("AccountResource", Account, ACCOUNT_COLUMNS, "accounts")
-ContactResource = _resource("ContactResource", Contact, CONTACT_COLUMNS, "contacts")
-
-RESOURCES = {"accounts": AccountResource, "contacts": ContactResource}

@@ -12,17 +12,15 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, account_number_key
-from contacts.models import Contact
 from crm import jobs, permissions
 from crm.imports.engine import DEFAULT_BATCH_SIZE, ImportOptions, ImportOutcome, run_import
 from crm.imports.models import ImportAction, ImportJob, ImportRowIssue, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
+from crm.imports.registry import import_kind
 from crm.imports.sandbox import TooSlowToCheck
 
 logger = logging.getLogger(__name__)
 
-MODELS = {"accounts": Account, "contacts": Contact}
 
 
 def background_threshold():
@@ -32,7 +30,7 @@ def background_threshold():
 
 def require_import_permission(actor, target):
     permissions.require(actor.has_perm("crm.import_data"), _("You do not have permission to import data."))
-    model = MODELS[target]
+    model = import_kind(target).model
     permissions.require(
         permissions.can_add(actor, model)
         and actor.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"),
@@ -437,8 +435,9 @@ def import_job_undo(*, job: ImportJob, actor):
             _("This import is still running: it can be undone once it has finished or stopped."), code="not_finished"
         )
     left_alone = []
-    # Contacts first, so that accounts created for them are free to go unless others' contacts are on them.
-    for target in ("contacts", "accounts") if job.target == "contacts" else ("accounts",):
+    # The job's own records first, then the others it wrote (a contact import's missing accounts), so that those
+    # are free to go unless others' records are on them.
+    for target in (job.target, *import_kind(job.target).importer.writes_also):
         links = job.records.filter(target=target).order_by("pk")
         last = 0
         while chunk := list(links.filter(pk__gt=last)[:UNDO_CHUNK]):
@@ -462,7 +461,8 @@ def _undo_chunk(job, target, links, actor):
 
     from crm.history.models import ChangeKind
 
-    records = MODELS[target].objects.select_for_update().in_bulk([link.object_id for link in links])
+    importer = import_kind(target).importer
+    records = importer.model.objects.select_for_update().in_bulk([link.object_id for link in links])
     links = [link for link in links if link.object_id in records]  # the others were deleted since
     labels = {pk: str(record) for pk, record in records.items()}  # as they are before the undo restores any
     history = _UndoHistory(actor)
@@ -473,17 +473,15 @@ def _undo_chunk(job, target, links, actor):
     doomed = _undo_creations(job, target, created, reasons)
     for record in doomed:
         history.add(record, ChangeKind.DELETED, _deleted_values(record))
-    if target == "contacts":
-        _clear_primary_contact([record.pk for record in doomed], actor)
+    importer.undo_released([record.pk for record in doomed], actor)
     history.write()
     if doomed:
-        MODELS[target].objects.filter(pk__in=[record.pk for record in doomed]).delete()
+        importer.model.objects.filter(pk__in=[record.pk for record in doomed]).delete()
     return [(labels[link.object_id], ", ".join(reasons[link.object_id])) for link in links if link.object_id in reasons]
 
 
 def _undo_updates(job, target, updated, history, reasons):
     """Put back the fields the import changed that still hold the values it wrote; note the others in ``reasons``."""
-    from crm.history.models import ChangeKind
     from crm.services import record_bulk_save
 
     if not updated:
@@ -514,10 +512,11 @@ def _undo_updates(job, target, updated, history, reasons):
         restores.append((record, before))
     if not restores:
         return
-    errors = _taken_account_numbers(restores) if target == "accounts" else []
+    importer = import_kind(target).importer
+    errors = importer.undo_restore_errors(restores)
     refused = {id(record) for record, _error in errors}
     _created, saved, failures = record_bulk_save(
-        MODELS[target],
+        importer.model,
         new=[],
         changed=[
             (record, [field.name for field in before]) for record, before in restores if id(record) not in refused
@@ -536,14 +535,9 @@ def _undo_updates(job, target, updated, history, reasons):
             for field, old in before.items()
             if old != getattr(record, field.attname)
         }
-        account = record._meta.get_field("account") if target == "contacts" else None
-        if account in changes and changes[account][1] is None:
-            # The import put the contact on the account: taking it off again is a detachment, as on the page.
-            history.add(record, ChangeKind.CONTACT_DETACHED, {account: changes.pop(account)})
+        if importer.undo_history(history, record, changes):
             detached.append(record.pk)
-        if changes:
-            history.add(record, ChangeKind.UPDATED, changes)
-    _clear_primary_contact(detached, history.actor)
+    importer.undo_released(detached, history.actor)
 
 
 def _written_values(job, target, ids):
@@ -551,7 +545,10 @@ def _written_values(job, target, ids):
     from crm.history.models import ChangeEvent, ChangeKind
 
     rows = ChangeEvent.objects.filter(
-        import_job_id=job.pk, kind=ChangeKind.UPDATED, record_type=MODELS[target]._meta.model_name, record_id__in=ids
+        import_job_id=job.pk,
+        kind=ChangeKind.UPDATED,
+        record_type=import_kind(target).model._meta.model_name,
+        record_id__in=ids,
     ).order_by("pk")
     written = {}
     for record_id, changes in rows.values_list("record_id", "changes"):
@@ -572,73 +569,17 @@ def _still_written(record, field, wrote):
         return False
 
 
-def _taken_account_numbers(restores):
-    """The restored accounts whose former account number another account has taken since, with the error."""
-    numbers = {
-        account_number_key(record.account_number): record
-        for record, before in restores
-        if any(field.name == "account_number" for field in before) and record.account_number.strip()
-    }
-    if not numbers:
-        return []
-    taken = Account.objects.with_number_keys(numbers).values_list("number_key", "pk")
-    error = ValidationError(
-        {"account_number": _("An account with this account number already exists.")}, code="account_number_taken"
-    )
-    return [(numbers[number], error) for number, pk in taken if numbers[number].pk != pk]
-
-
 def _undo_creations(job, target, created, reasons):
     """The created records nobody has changed or built on since, to delete; note the others in ``reasons``."""
-    from invoices.models import Invoice
-    from opportunities.models import Opportunity
-
     if not created:
         return []
     ids = [record.pk for _link, record in created]
     for link, record in created:
         if record.modified_at != link.written_at:
             reasons[record.pk].append(_("changed after the import"))
-    key = "account_id" if target == "accounts" else "contact_id"
-    used = set(Opportunity.objects.filter(**{f"{key}__in": ids}).values_list(key, flat=True))
-    used |= set(Invoice.objects.filter(**{f"{key}__in": ids}).values_list(key, flat=True))
-    for pk in used:
-        reasons[pk].append(_("has opportunities or invoices"))
-    if target == "accounts":
-        for pk in set(Account.objects.filter(parent_account_id__in=ids).values_list("parent_account_id", flat=True)):
-            reasons[pk].append(_("has child accounts"))
-        # The job's own contacts were undone first: a contact still on the account is someone else's, or one of
-        # the job's that the undo keeps.
-        attached = list(Contact.objects.filter(account_id__in=ids).values_list("account_id", "pk"))
-        own = set()
-        if attached and job.target == "contacts":
-            own = set(
-                job.records.filter(target="contacts", object_id__in=[pk for _account, pk in attached]).values_list(
-                    "object_id", flat=True
-                )
-            )
-        others = {account_id for account_id, pk in attached if pk not in own}
-        for pk in others:
-            reasons[pk].append(_("has contacts added since the import"))
-        for pk in {account_id for account_id, _pk in attached} - others:
-            reasons[pk].append(_("has imported contacts that the undo keeps"))
+    for pk, why in import_kind(target).importer.undo_in_use(job, ids).items():
+        reasons[pk].extend(why)
     return [record for _link, record in created if record.pk not in reasons]
-
-
-def _clear_primary_contact(contact_ids, actor):
-    """Accounts whose primary contact is one of ``contact_ids`` lose it, each with an updated change."""
-    from django.db.models import F
-
-    from crm.history.models import ChangeKind
-    from crm.history.services import record_bulk_change
-
-    if not contact_ids:
-        return
-    accounts = Account.objects.filter(primary_contact_id__in=contact_ids)
-    if record_bulk_change(
-        queryset=accounts, actor=actor, kind=ChangeKind.UPDATED, field_name="primary_contact", new_value=None
-    ):
-        accounts.update(primary_contact=None, version=F("version") + 1, modified_by=actor, modified_at=timezone.now())
 
 
 def _deleted_values(record):
@@ -674,6 +615,7 @@ class _UndoHistory:
 
         from crm.history.context import current_import_job_id, current_via
         from crm.history.models import ChangeEvent, RecordType
+        from crm.history.services import record_concerns
 
         if not self.entries:
             return
@@ -691,12 +633,8 @@ class _UndoHistory:
         via, import_job_id = current_via(), current_import_job_id()
         events = []
         for record, kind, changes in self.entries:
-            if isinstance(record, Account):
-                account_id, contact_id = record.pk, None
-            else:
-                account_id, contact_id = record.account_id, record.pk
-                account = changes.get(record._meta.get_field("account"))
-                account_id = account_id or (account[0] if account else None)
+            account = next((pair for field, pair in changes.items() if field.name == "account"), None)
+            account_id, contact_id = record_concerns(record, {"account_id": account[0]} if account else {})
             events.append(
                 ChangeEvent(
                     actor=self.actor,

@@ -7,51 +7,17 @@ English and Romanian) and its example row passes the same checks as any other ro
 import csv
 import io
 
-from django.apps import apps
+from crm.imports.registry import IMPORTS, import_kind
 
-from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS
-
-# Each import's columns and model. When the apps describe their own imports, read them from that registry.
-TEMPLATES = {
-    "accounts": (ACCOUNT_COLUMNS, "accounts.Account"),
-    "contacts": (CONTACT_COLUMNS, "contacts.Contact"),
-}
 FORMATS = ("xlsx", "csv")
+
+
+def template_targets():
+    """The imports that offer a template: every registered one."""
+    return list(IMPORTS)
 
 # Examples by column key; a choice column shows its default option (or its first), a column not named here
 # (owner, the account a contact belongs to) is left empty, so the example row needs nothing in the CRM.
-EXAMPLES = {
-    "accounts": {
-        "name": "Carpați Logistic SRL",
-        "account_number": "CL-0001",
-        "main_phone": "+40 21 123 4567",
-        "email": "office@carpati-logistic.example",
-        "website": "https://www.carpati-logistic.example",
-        "street": "Strada Fabricii 12",
-        "city": "Cluj-Napoca",
-        "county": "Cluj",
-        "postal_code": "400620",
-        "country": "România",
-        "annual_revenue": 250000,
-        "number_of_employees": 25,
-        "description": "Transport și depozitare",
-    },
-    "contacts": {
-        "first_name": "Ana",
-        "last_name": "Popescu",
-        "job_title": "Director comercial",
-        "email": "ana.popescu@carpati-logistic.example",
-        "business_phone": "+40 21 123 4568",
-        "mobile_phone": "+40 722 123 456",
-        "street": "Strada Fabricii 12",
-        "city": "Cluj-Napoca",
-        "county": "Cluj",
-        "postal_code": "400620",
-        "country": "România",
-        "description": "Întâlnire la târgul de logistică",
-    },
-}
-
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -69,11 +35,10 @@ def _choice_example(model, key):
 
 def import_template_rows(target) -> tuple[list[str], list]:
     """The header row (the columns' labels, in the active language) and the example row of ``target``."""
-    columns, model_name = TEMPLATES[target]
-    model = apps.get_model(model_name)
-    examples = EXAMPLES.get(target, {})
+    kind = import_kind(target)
+    model, examples = kind.model, kind.examples
     headers, example = [], []
-    for column in columns:
+    for column in kind.columns:
         headers.append(str(column.label))
         if column.kind == "choice":
             example.append(_choice_example(model, column.key))

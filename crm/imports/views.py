@@ -28,7 +28,7 @@ from crm.imports.services import (
     import_job_undo,
     write_failed_rows,
 )
-from crm.imports.template_files import CONTENT_TYPES, FORMATS, TEMPLATES, import_template
+from crm.imports.template_files import CONTENT_TYPES, FORMATS, import_template, template_targets
 from crm.uploads import upload_refused
 
 import_required = permission_required("crm.import_data", raise_exception=True)
@@ -41,7 +41,7 @@ class ImportStartView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["templates"] = [(target, ImportTarget(target).label) for target in TEMPLATES]
+        context["templates"] = [(target, ImportTarget(target).label) for target in template_targets()]
         return context
 
     def get_initial(self):
@@ -137,7 +137,7 @@ def import_job_failed_rows(request, pk, file_format):
 @import_required
 def import_template_download(request, target, file_format):
     """Download the template of an import (XLSX or CSV): its headers in the user's language, a row of examples."""
-    if target not in TEMPLATES or file_format not in FORMATS:
+    if target not in template_targets() or file_format not in FORMATS:
         raise Http404
     response = HttpResponse(import_template(target, file_format), content_type=CONTENT_TYPES[file_format])
     name = _("%(records)s import template") % {"records": ImportTarget(target).label}

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from crm.imports.columns import PAIRED, suggest_columns
-from crm.imports.engine import STATUS_ALIASES, _choice_lookup, target_columns
+from crm.imports.engine import STATUS_ALIASES, _choice_lookup
 from crm.imports.models import DataMap, ImportJob, ImportSource, ImportState
 from crm.imports.readers import ENCODING_NAMES, FileRefused, open_table
+from crm.imports.registry import import_kind
 from crm.imports.services import import_file_check, launch, require_import_permission
 from crm.imports.values import clean_text, normalize_label
 
@@ -108,7 +109,7 @@ def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
 
 def column_suggestions(job, sample: FileSample):
     """The mapping step's proposal for each column: the job's choice, else a fitting data map's, else a guess."""
-    read = target_columns(job.target)
+    read = import_kind(job.target)
     suggestions = suggest_columns(sample.headers, read.known, read.model, pairs=read.pairs, samples=sample.samples)
     data_map = job.data_map or data_map_fitting(job.target, sample.headers)
     return suggestions, data_map
@@ -116,7 +117,7 @@ def column_suggestions(job, sample: FileSample):
 
 def field_choices(target):
     """[(field key, label)] a column may be mapped to, the split columns (Full Name) among them."""
-    read = target_columns(target)
+    read = import_kind(target)
     choices = [(column.key, str(column.label)) for column in read.columns]
     for column in read.splits:
         if getattr(column, "joins", ""):
@@ -139,7 +140,7 @@ def _label_of(read, key):
 
 def check_columns(target, headers, chosen) -> None:
     """Refuse a mapping that names a field twice or leaves a required field without a column; say which."""
-    read = target_columns(target)
+    read = import_kind(target)
     by_key = {column.key: column for column in read.known}
     errors = []
     seen = {}
@@ -200,7 +201,7 @@ def job_headers(job):
 
 def mapped_choice_fields(job):
     """[(field key, label, header index)] of the choice fields the job's mapping feeds."""
-    read = target_columns(job.target)
+    read = import_kind(job.target)
     chosen = {int(index): key for index, key in (job.chosen_columns or {}).items()}
     kinds = {column.key: column for column in read.columns if column.kind == "choice"}
     return [(key, kinds[key].label, index) for index, key in sorted(chosen.items()) if key in kinds]
@@ -212,7 +213,7 @@ def value_suggestions(job, sample: FileSample):
     An option is suggested when the value folds (case, spaces, punctuation, diacritics) to its value, its
     English or Romanian label, or a known synonym; the job's own earlier choice, then its data map's, win.
     """
-    read = target_columns(job.target)
+    read = import_kind(job.target)
     earlier = job.chosen_values or {}
     mapped = (job.data_map.values if job.data_map else {}) or {}
     fields = []
@@ -236,7 +237,7 @@ def value_suggestions(job, sample: FileSample):
 def import_job_set_values(*, job, actor, chosen) -> ImportJob:
     """Record the values step's choice ({field key: {source value: option or ""}}), checking every option."""
     require_draft(job, actor)
-    model = target_columns(job.target).model
+    model = import_kind(job.target).model
     for key, values in chosen.items():
         options = {value for value, _label in model._meta.get_field(key).flatchoices}
         for source, option in values.items():
@@ -328,7 +329,7 @@ def review(job, sample: FileSample):
 
     A choice field's value is shown as the option the values step chose for it.
     """
-    read = target_columns(job.target)
+    read = import_kind(job.target)
     labels = dict(field_choices(job.target))
     chosen = {int(index): key for index, key in (job.chosen_columns or {}).items()}
     values = job.chosen_values or {}

@@ -6,9 +6,11 @@ does not read left in (the sources are cited in crm/imports/columns.py).
 
 import pytest
 
+from accounts.imports import ACCOUNT_COLUMNS
 from accounts.models import Account
+from contacts.imports import CONTACT_COLUMNS
 from contacts.models import Contact
-from crm.imports.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
+from crm.imports.columns import map_headers
 from tests.factories import AccountFactory
 from tests.imports.conftest import csv_bytes, do_import
 
@@ -159,9 +161,9 @@ def test_google_contacts_organisation_title_email_phone_and_address(importer):
 
 
 def test_google_phone_value_is_not_a_header_alias_but_a_typed_pair():
-    # "Phone N - Value" goes where its "Phone N - Label" says (columns.CONTACT_PAIRS, one row at a time:
+    # "Phone N - Value" goes where its "Phone N - Label" says (contacts.imports.CONTACT_PAIRS, one row at a time:
     # tests/imports/test_engine_row_rules.py), so no header maps it to a field on its own.
-    from crm.imports.columns import CONTACT_PAIRS
+    from contacts.imports import CONTACT_PAIRS
 
     assert "business_phone" not in _fields(GOOGLE)
     assert CONTACT_PAIRS[0].find(GOOGLE) == [
@@ -338,7 +340,7 @@ def test_zoho_contacts_title_alone_is_the_job_title_and_the_mailing_address_is_r
 
 
 def test_dynamics_contacts_export_with_only_full_name_is_read(importer):
-    # "Full Name" stands in for Last Name and is split per row (columns.CONTACT_SPLITS; more in
+    # "Full Name" stands in for Last Name and is split per row (contacts.imports.CONTACT_SPLITS; more in
     # tests/imports/test_engine_row_rules.py).
     AccountFactory(name="Dacia SA")
     headers = ["(Do Not Modify) Contact", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On",
