@@ -269,6 +269,52 @@ class AccountImporter(Importer):
         )
 
 
+def account_ref(data):
+    """The account a row of another import names: ("account_number", its key), ("company_name", name) or None."""
+    number = data.get("account_number")
+    if number:
+        return ("account_number", account_number_key(number))
+    name = data.get("company_name")
+    if name:
+        return ("company_name", name)
+    return None
+
+
+def find_accounts(refs, *, missing_ok=False):
+    """The accounts other imports' rows name ({account_ref: account}), the refs that fail ({ref: why}) and, with
+    ``missing_ok``, those naming no account ({ref: None}, for the caller to create) rather than failing."""
+    numbers = {value for kind, value in refs if kind == "account_number"}
+    names = {value for kind, value in refs if kind == "company_name"}
+    by_number, by_name = {}, defaultdict(list)
+    # A linked record needs of its account only the id; the name and number go into error messages.
+    accounts = Account.objects.only("pk", "name", "account_number")
+    if numbers:
+        for account in accounts.with_number_keys(numbers):
+            by_number[account.number_key] = account
+    if names:
+        for account in accounts.filter(name__in=names):
+            by_name[account.name].append(account)
+    found, errors, missing = {}, {}, {}
+    for ref in refs:
+        kind, value = ref
+        matches = [by_number[value]] if kind == "account_number" and value in by_number else []
+        if kind == "company_name":
+            matches = by_name.get(value, [])
+        if len(matches) == 1:
+            found[ref] = matches[0]
+        elif len(matches) > 1:
+            errors[ref] = _(
+                "The account name “%(name)s” matches %(count)d accounts: %(accounts)s. "
+                "Give the account number instead."
+            ) % {"name": value, "count": len(matches), "accounts": describe_accounts(matches)}
+        elif missing_ok:
+            missing[ref] = None
+        else:
+            label = _("number") if kind == "account_number" else _("name")
+            errors[ref] = _("No account has the %(what)s “%(value)s”.") % {"what": label, "value": value}
+    return found, errors, missing
+
+
 def describe_accounts(accounts):
     return ", ".join(
         f"{account.name} ({account.account_number})" if account.account_number else f"{account.name} (#{account.pk})"

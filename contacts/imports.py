@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.imports import describe_accounts
-from accounts.models import Account, account_number_key
+from accounts.imports import account_ref, find_accounts
+from accounts.models import Account
 from accounts.services import account_import_batch
 from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
@@ -219,47 +219,10 @@ class ContactImporter(Importer):
         "status",
     )
 
-    def _contact_account_ref(self, data):
-        number = data.get("account_number")
-        if number:
-            return ("account_number", account_number_key(number))
-        name = data.get("company_name")
-        if name:
-            return ("company_name", name)
-        return None
-
     def _resolve_accounts(self, rows):
         """Find (or, when asked, create) the account each row names; return {ref: account} and {ref: error}."""
-        refs = {ref for row in rows if (ref := self._contact_account_ref(row.data))}
-        numbers = {value for kind, value in refs if kind == "account_number"}
-        names = {value for kind, value in refs if kind == "company_name"}
-        by_number, by_name = {}, defaultdict(list)
-        # A contact needs of its account only the id; the name and number go into error messages.
-        accounts = Account.objects.only("pk", "name", "account_number")
-        if numbers:
-            for account in accounts.with_number_keys(numbers):
-                by_number[account.number_key] = account
-        if names:
-            for account in accounts.filter(name__in=names):
-                by_name[account.name].append(account)
-        found, errors, missing = {}, {}, {}
-        for ref in refs:
-            kind, value = ref
-            matches = [by_number[value]] if kind == "account_number" and value in by_number else []
-            if kind == "company_name":
-                matches = by_name.get(value, [])
-            if len(matches) == 1:
-                found[ref] = matches[0]
-            elif len(matches) > 1:
-                errors[ref] = _(
-                    "The account name “%(name)s” matches %(count)d accounts: %(accounts)s. "
-                    "Give the account number instead."
-                ) % {"name": value, "count": len(matches), "accounts": describe_accounts(matches)}
-            elif self.options.create_missing_accounts:
-                missing[ref] = None
-            else:
-                label = _("number") if kind == "account_number" else _("name")
-                errors[ref] = _("No account has the %(what)s “%(value)s”.") % {"what": label, "value": value}
+        refs = {ref for row in rows if (ref := account_ref(row.data))}
+        found, errors, missing = find_accounts(refs, missing_ok=self.options.create_missing_accounts)
         if missing:
             self._create_missing_accounts(rows, missing, found, errors)
         return found, errors
@@ -267,7 +230,7 @@ class ContactImporter(Importer):
     def _create_missing_accounts(self, rows, missing, found, errors):
         new = {}
         for row in rows:
-            ref = self._contact_account_ref(row.data)
+            ref = account_ref(row.data)
             if ref not in missing or ref in new:
                 continue
             name = row.data.get("company_name") or row.data.get("account_number")
@@ -339,7 +302,7 @@ class ContactImporter(Importer):
         accounts, account_errors = self._resolve_accounts(valid)
         resolved = []
         for row in valid:
-            ref = self._contact_account_ref(row.data)
+            ref = account_ref(row.data)
             if ref in account_errors:
                 issues.append(self._fail(row, ref[0], account_errors[ref]))
                 continue

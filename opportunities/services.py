@@ -12,6 +12,7 @@ from crm.history.models import ChangeKind
 from crm.services import (
     expect_version,
     record_apply,
+    record_bulk_save,
     record_delete,
     record_reassign,
     record_save,
@@ -191,3 +192,38 @@ def opportunity_base_amounts_recalculate(*, rates, currencies=None) -> int:
             estimated_revenue_base=Round(F("estimated_revenue") * Value(rate, output_field=_RATE), 2),
         )
     return changed
+
+
+def opportunity_import_batch(*, new: list[Opportunity], changed: list, actor, validator=None):
+    """Validate and save a batch of imported opportunities in bulk, as the form would one by one.
+
+    New opportunities are open; each gets the account of its contact when it names only a contact, and its
+    estimated revenue in the base currency at today's rate (one rate lookup per currency in the batch). An
+    open opportunity whose revenue or currency the import changed is converted again; a closed one keeps the
+    rate of the day it was closed. ``changed`` holds (opportunity, changed field names). The caller holds the
+    transaction. Returns (created, updated, [(opportunity, ValidationError)]).
+    """
+    rates = {}
+
+    def rate(currency):
+        if currency not in rates:
+            rates[currency] = exchange_rates.rate_for(currency)
+        return rates[currency]
+
+    for opportunity in new:
+        _fill_account_from_contact(opportunity)
+        opportunity.exchange_rate = rate(opportunity.currency)
+        opportunity.estimated_revenue_base = exchange_rates.to_base(
+            opportunity.estimated_revenue, opportunity.exchange_rate
+        )
+    converted = []
+    for opportunity, names in changed:
+        names = set(names)
+        if opportunity.is_open and names & {"estimated_revenue", "currency"}:
+            opportunity.exchange_rate = rate(opportunity.currency)
+            opportunity.estimated_revenue_base = exchange_rates.to_base(
+                opportunity.estimated_revenue, opportunity.exchange_rate
+            )
+            names |= {"exchange_rate", "estimated_revenue_base"}
+        converted.append((opportunity, names))
+    return record_bulk_save(Opportunity, new=new, changed=converted, actor=actor, validator=validator)

@@ -57,12 +57,19 @@ class Column:
 
     key: str
     label: str
-    kind: str = "text"  # text, decimal, integer, choice, email, url, user
+    kind: str = "text"  # text, decimal, integer, percent, date, choice, email, url, user
     aliases: tuple[str, ...] = ()
     required: bool = False
     loose: tuple[str, ...] = ()
     # Read on export through a related record ("account.name"), for a column that is a lookup, not a field.
     source: str = ""
+    # A choice column's other names for its options, as other programs write them: (("Prospecting", "qualify"),).
+    synonyms: tuple = ()
+
+    def choice_synonyms(self) -> dict:
+        from crm.imports.engine import STATUS_ALIASES
+
+        return {**(STATUS_ALIASES if self.key == "status" else {}), **dict(self.synonyms)}
 
     def ranked_names(self, model=None):
         """Return {folded name: rank} for every name of this column (EXACT, ALIAS or LOOSE)."""

@@ -42,6 +42,7 @@ from crm.imports.values import (
     check_characters,
     clean_text,
     normalize_label,
+    parse_date,
     parse_decimal,
     parse_integer,
     parse_url,
@@ -497,8 +498,7 @@ class Importer:
         self.choices = {}
         for column in columns:
             if column.kind == "choice":
-                extra = STATUS_ALIASES if column.key == "status" else None
-                self.choices[column.key] = _choice_lookup(self.model, column.key, extra)
+                self.choices[column.key] = _choice_lookup(self.model, column.key, column.choice_synonyms())
         # The importer's value mapping: a source value is read as the option chosen for it ("" leaves it empty).
         for key, chosen in (options.values or {}).items():
             if key in self.choices:
@@ -856,12 +856,16 @@ class Importer:
 
     def _parse_value(self, column, raw):
         kind = column.kind
-        if type(raw) is str and kind in ("decimal", "integer", "url"):
+        if type(raw) is str and kind in ("decimal", "integer", "url", "date", "percent"):
             check_characters(clean_text(raw))  # first: their own messages quote the cell
         if kind == "decimal":
             return parse_decimal(raw)
         if kind == "integer":
             return parse_integer(raw)
+        if kind == "percent":  # 70, "70", "70 %", "70%"
+            return parse_integer(raw.strip().removesuffix("%") if type(raw) is str else raw)
+        if kind == "date":
+            return parse_date(raw)
         if kind == "url":
             return parse_url(raw)
         text = check_characters(clean_text(raw))

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from crm.imports.columns import PAIRED, suggest_columns
-from crm.imports.engine import STATUS_ALIASES, _choice_lookup
+from crm.imports.engine import _choice_lookup
 from crm.imports.models import DataMap, ImportJob, ImportSource, ImportState
 from crm.imports.readers import ENCODING_NAMES, FileRefused, open_table
 from crm.imports.registry import import_kind
@@ -218,7 +218,8 @@ def value_suggestions(job, sample: FileSample):
     mapped = (job.data_map.values if job.data_map else {}) or {}
     fields = []
     for key, label, index in mapped_choice_fields(job):
-        lookup = _choice_lookup(read.model, key, STATUS_ALIASES if key == "status" else None)
+        column = next(column for column in read.columns if column.key == key)
+        lookup = _choice_lookup(read.model, key, column.choice_synonyms())
         options = [(value, str(text)) for value, text in read.model._meta.get_field(key).flatchoices if value != ""]
         values = []
         for value in sample.distinct.get(index, {}):

@@ -1,7 +1,8 @@
 """Four import_data processes import the same file at the same moment: no duplicates, every run completes.
 
-In each mode, for accounts matched by number and by name, and for contacts matched
-by email and by first + last name on their account. The batches are small so the
+In each mode, for accounts matched by number and by name, for contacts matched
+by email and by first + last name on their account, and for opportunities matched by
+topic on their account. The batches are small so the
 four runs interleave batch by batch.
 """
 
@@ -11,6 +12,7 @@ from django.db.models import Count
 from accounts.models import Account
 from contacts.models import Contact
 from crm.imports.models import ImportJob, ImportRowIssue
+from opportunities.models import Opportunity
 from tests.factories import AccountFactory, SalesManagerFactory
 from tests.faults.conftest import finish, manage
 from tests.imports.conftest import csv_bytes
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROWS = 600
 PROCESSES = 4
-KINDS = ["accounts by number", "accounts by name", "contacts by email", "contacts by name"]
+KINDS = ["accounts by number", "accounts by name", "contacts by email", "contacts by name", "opportunities by topic"]
 
 
 def rows_for(kind, city):
@@ -29,6 +31,10 @@ def rows_for(kind, city):
         ]
     if kind == "accounts by name":
         return [["Account Name", "City"]] + [[f"Firma {index} SRL", city] for index in range(ROWS)]
+    if kind == "opportunities by topic":
+        return [["Topic", "Account Number", "Description"]] + [
+            [f"Oportunitate {index}", f"A-{index % 5}", city] for index in range(ROWS)
+        ]
     if kind == "contacts by email":
         return [["First Name", "Last Name", "Email", "Account Number", "City"]] + [
             ["Ana", f"Pop{index}", f"ana.pop{index}@exemplu.ro", f"A-{index % 5}", city] for index in range(ROWS)
@@ -66,14 +72,15 @@ def test_concurrent_imports_of_one_file_never_duplicate(tmp_path, kind, mode):
     failed = list(ImportRowIssue.objects.filter(kind="failed").values_list("row_number", "message")[:5])
     errors = [err[-2000:] for _code, _out, err in results]
     assert [code for code, _out, _err in results] == [0] * PROCESSES, (failed, errors)
-    model = Account if target == "accounts" else Contact
+    model = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity}[target]
     records = model.objects.exclude(account_number__startswith="A-") if target == "accounts" else model.objects
     expected = ROWS
     assert records.count() == expected
-    key = ("name",) if target == "accounts" else ("first_name", "last_name")
-    duplicates = records.values(*key).annotate(n=Count("pk")).filter(n__gt=1)
+    key = {"accounts": ("name",), "contacts": ("first_name", "last_name"), "opportunities": ("topic", "account")}
+    duplicates = records.values(*key[target]).annotate(n=Count("pk")).filter(n__gt=1)
     assert not duplicates.exists()
-    assert set(records.values_list("city", flat=True)) == {"Cluj-Napoca"}
+    changed = "description" if target == "opportunities" else "city"
+    assert set(records.values_list(changed, flat=True)) == {"Cluj-Napoca"}
     jobs = ImportJob.objects.filter(target=target)
     assert jobs.count() == PROCESSES
     created = sum(job.created_count for job in jobs)

@@ -1,4 +1,5 @@
-"""Import accounts or contacts from a file, through the same code path as the import page."""
+"""Import records (accounts, contacts, opportunities: every registered import) from a file, through the same code
+path as the import page."""
 
 import argparse
 import os
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from crm.imports.models import ImportJob, ImportMode, ImportSource, ImportState
 from crm.imports.readers import FileRefused, open_table
+from crm.imports.registry import IMPORTS
 from crm.imports.services import (
     failed_rows,
     import_job_run,
@@ -25,7 +27,7 @@ from crm.imports.services import (
 )
 from crm.imports.wizard import check_columns, data_map_get, data_map_options
 
-HELP = """Import accounts or contacts from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003,
+HELP = """Import accounts, contacts or opportunities from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003,
 records XML or vCard, recognised by content. Prints "created N, updated N, skipped N, failed N".
 
 Exit status:
@@ -51,7 +53,7 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("target", choices=["accounts", "contacts"], help="What the file holds.")
+        parser.add_argument("target", choices=list(IMPORTS), help="What the file holds.")
         parser.add_argument("file", help="The file to import.")
         parser.add_argument(
             "--mode",

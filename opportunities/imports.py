@@ -1,0 +1,294 @@
+"""The opportunities' import: its columns (with the headers Dynamics 365, Salesforce, HubSpot, Zoho and Pipedrive
+write), the account each row names (by number, else by name) and its contact (by email), how rows match existing
+opportunities (the same topic for the same customer), and the batch save through the opportunities' services.
+
+Imported opportunities are open: closing one is a workflow (Close as Won or Lost) of its page.
+"""
+
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.imports import account_ref, find_accounts
+from contacts.models import Contact
+from crm.imports.columns import Column
+from crm.imports.engine import BatchKeys, Importer, _NeedsLockedWrite
+from crm.imports.models import ImportMode
+from crm.imports.registry import ImportKind, register
+from opportunities.models import Opportunity, SalesStage
+from opportunities.services import opportunity_import_batch
+
+# Where the exporters' headers come from (their documented or as-written export formats):
+# - Dynamics 365: Export to Excel of Opportunities ("Topic", "Potential Customer", "Est. Revenue", "Est. Close
+#   Date", "Probability", "Pipeline Phase", "Currency"); the API's names (name, estimatedvalue, estimatedclosedate,
+#   closeprobability, salesstage).
+# - Salesforce: Opportunities report ("Opportunity Name", "Account Name", "Amount", "Close Date", "Stage",
+#   "Probability (%)", "Opportunity Owner"); its stages Prospecting, Qualification, Needs Analysis, Value
+#   Proposition, Proposal/Price Quote, Negotiation/Review.
+# - HubSpot: deals export ("Deal Name", "Amount", "Close Date", "Deal Stage", "Deal owner", "Associated Company").
+# - Zoho CRM: Deals ("Deal Name", "Account Name", "Amount", "Closing Date", "Stage", "Probability (%)").
+# - Pipedrive: deals export ("Deal - Title", "Deal - Value", "Deal - Currency", "Deal - Expected close date",
+#   "Deal - Stage", "Deal - Organization", "Deal - Owner").
+OPPORTUNITY_COLUMNS = (
+    Column(
+        "topic",
+        gettext_lazy("Topic"),
+        aliases=("Subiect", "Opportunity Name", "Deal Name", "Deal - Title", "Titlu", "Oportunitate"),
+        required=True,
+        loose=("Name", "Title", "Nume"),
+    ),
+    Column(
+        "account_number",
+        gettext_lazy("Account Number"),
+        aliases=("Număr cont", "accountnumber", "Account No"),
+        source="account.account_number",
+    ),
+    Column(
+        "company_name",
+        gettext_lazy("Account"),
+        aliases=(
+            "Cont",
+            "Account Name",
+            "Nume cont",
+            "Potential Customer",  # Dynamics 365
+            "Associated Company",  # HubSpot
+            "Deal - Organization",  # Pipedrive
+            "Organization - Name",
+            "Company Name",
+        ),
+        loose=("Company", "Organization", "Organisation", "Customer", "Client"),
+        source="account.name",
+    ),
+    Column(
+        "contact_email",
+        gettext_lazy("Contact Email"),
+        "email",
+        aliases=("E-mail contact", "Email contact", "Contact E-mail", "Person - Email", "Contact Email Address"),
+        loose=("Email", "E-mail"),
+        source="contact.email",
+    ),
+    Column(
+        "estimated_revenue",
+        gettext_lazy("Estimated revenue"),
+        "decimal",
+        aliases=("Venit estimat", "Est. Revenue", "estimatedvalue", "Amount", "Deal - Value", "Valoare"),
+        loose=("Value",),
+    ),
+    Column("currency", gettext_lazy("Currency"), "choice", aliases=("Monedă", "Moneda", "Deal - Currency")),
+    Column(
+        "estimated_close_date",
+        gettext_lazy("Estimated close date"),
+        "date",
+        aliases=(
+            "Dată de închidere estimată",
+            "Est. Close Date",
+            "estimatedclosedate",
+            "Close Date",
+            "Closing Date",
+            "Deal - Expected close date",
+        ),
+    ),
+    Column(
+        "probability",
+        gettext_lazy("Probability"),
+        "percent",
+        aliases=("Probabilitate", "Probability (%)", "closeprobability", "Deal probability"),
+    ),
+    Column(
+        "sales_stage",
+        gettext_lazy("Sales stage"),
+        "choice",
+        aliases=("Etapă de vânzare", "Pipeline Phase", "salesstage", "Deal Stage", "Deal - Stage"),
+        loose=("Stage", "Etapă"),
+        synonyms=(
+            ("Prospecting", SalesStage.QUALIFY),
+            ("Qualification", SalesStage.QUALIFY),
+            ("Calificare", SalesStage.QUALIFY),
+            ("Needs Analysis", SalesStage.DEVELOP),
+            ("Value Proposition", SalesStage.DEVELOP),
+            ("Dezvoltare", SalesStage.DEVELOP),
+            ("Proposal/Price Quote", SalesStage.PROPOSE),
+            ("Proposal", SalesStage.PROPOSE),
+            ("Propunere", SalesStage.PROPOSE),
+            ("Negotiation/Review", SalesStage.CLOSE),
+            ("Negotiation", SalesStage.CLOSE),
+            ("Închidere", SalesStage.CLOSE),
+        ),
+    ),
+    Column("description", gettext_lazy("Description"), aliases=("Descriere", "Notes", "Note")),
+    Column("owner", gettext_lazy("Owner"), "user", aliases=("Proprietar", "Opportunity Owner", "Deal owner")),
+)
+
+
+class OpportunityImporter(Importer):
+    model = Opportunity
+    fields = (
+        "topic",
+        "estimated_revenue",
+        "currency",
+        "estimated_close_date",
+        "probability",
+        "sales_stage",
+        "description",
+    )
+
+    @classmethod
+    def undo_in_use(cls, job, ids):
+        from invoices.models import Invoice
+
+        used = set(Invoice.objects.filter(opportunity_id__in=ids).values_list("opportunity_id", flat=True))
+        return {pk: [_("has invoices")] for pk in used}
+
+    def batch_keys(self, batch):
+        return BatchKeys(topics=frozenset(row.data["topic"] for row in batch if row.data.get("topic")))
+
+    def any_exist(self, kind, topics):
+        return bool(topics) and Opportunity.objects.filter(topic__in=topics).exists()
+
+    def _contacts(self, rows):
+        """{email key: contact} of the contacts the rows name by email; emails naming several are left out."""
+        emails = {row.data["contact_email"].lower() for row in rows if row.data.get("contact_email")}
+        if not emails:
+            return {}, set()
+        found = defaultdict(list)
+        for contact in Contact.objects.with_email_keys(emails).only(
+            "pk", "account_id", "email", "first_name", "last_name"
+        ):
+            found[contact.email_key].append(contact)
+        return {email: matches[0] for email, matches in found.items() if len(matches) == 1}, {
+            email for email, matches in found.items() if len(matches) > 1
+        }
+
+    @staticmethod
+    def _key(topic, account_id, contact_id):
+        # The same topic for the same customer: its account, or its contact when it has no account.
+        return (topic, account_id, None if account_id else contact_id)
+
+    def _existing(self, topics):
+        ahead = self._ahead_of
+        if ahead is not None and topics & ahead.of("topics"):
+            raise _NeedsLockedWrite
+        queryset = Opportunity.objects.all()
+        if self._can_lock():
+            queryset = queryset.select_for_update(of=("self",))
+        found = defaultdict(list)
+        if topics:
+            for opportunity in queryset.filter(topic__in=topics):
+                found[self._key(opportunity.topic, opportunity.account_id, opportunity.contact_id)].append(opportunity)
+        if ahead is not None:
+            # Planned ahead: matched records are written only at the version read here.
+            self._looked_up = ("opportunities", frozenset(topics - {key[0] for key in found}))
+        return found
+
+    def import_batch(self, batch):
+        issues, valid = [], []
+        for row in batch:
+            if row.errors:
+                issues.append(self._fail_parsed(row))
+            else:
+                valid.append(row)
+        accounts, account_errors, _missing = find_accounts({ref for row in valid if (ref := account_ref(row.data))})
+        contacts, ambiguous = self._contacts(valid)
+        resolved = []
+        for row in valid:
+            ref = account_ref(row.data)
+            if ref in account_errors:
+                issues.append(self._fail(row, ref[0], account_errors[ref]))
+                continue
+            email = (row.data.get("contact_email") or "").lower()
+            contact = contacts.get(email) if email else None
+            if email and contact is None:
+                message = (
+                    _("Several contacts have the email “%(email)s”: give the account instead.") % {"email": email}
+                    if email in ambiguous
+                    else _("No contact has the email “%(email)s”.") % {"email": email}
+                )
+                issues.append(self._fail(row, "contact_email", message))
+                continue
+            account = accounts.get(ref) if ref else None
+            if account is None and contact is None:
+                issues.append(
+                    self._fail(row, "company_name", _("Give the account (its number or name) or the contact's email."))
+                )
+                continue
+            account_id = account.pk if account else contact.account_id
+            resolved.append(
+                (row, account, contact, self._key(row.data["topic"], account_id, getattr(contact, "pk", None)))
+            )
+        existing = self._existing({key[0] for *_rest, key in resolved})
+        owners = self._owners(valid)
+        seen, matched = {}, {}
+        new, changed = [], []
+        mode = self.options.mode
+        for row, account, contact, key in resolved:
+            if key in seen:
+                issues.append(
+                    self._fail(row, "topic", _("Duplicate of row %(row)d in this file.") % {"row": seen[key]})
+                )
+                continue
+            seen[key] = row.number
+            matches = existing.get(key, [])
+            if any(match.pk in self.written for match in matches):
+                issues.append(self._fail(row, "topic", _("Duplicate of an earlier row in this file.")))
+                continue
+            if len(matches) > 1:
+                issues.append(
+                    self._fail(
+                        row,
+                        "topic",
+                        _("This row matches %(count)d existing opportunities; it cannot tell which one to update.")
+                        % {"count": len(matches)},
+                    )
+                )
+                continue
+            found = matches[0] if matches else None
+            if self._matched_twice(row, "topic", found, matched, issues):
+                continue
+            try:
+                if found is None:
+                    if mode == ImportMode.UPDATE:
+                        issues.append(self._skip(row, "topic", _("No existing opportunity matches this row.")))
+                        continue
+                    owner = self._resolve_owner(row, owners, None)
+                    record = self.new_record()
+                    record.owner = owner or self.actor
+                    record.account, record.contact = account, contact
+                    self._apply_new(record, row, self.fields)
+                    new.append((row, record))
+                    continue
+                if mode == ImportMode.CREATE:
+                    issues.append(
+                        self._skip(row, "topic", _("Duplicate of the existing opportunity %(name)s.") % {"name": found})
+                    )
+                    continue
+                owner = self._resolve_owner(row, owners, found)
+                previous = self._apply(found, row, self.fields, owner)
+                if contact is not None and found.contact_id is None:
+                    previous["contact_id"] = None
+                    found.contact = contact
+                if not previous:
+                    issues.append(self._skip(row, "topic", _("No changes.")))
+                    continue
+                changed.append((row, found, previous))
+            except ValidationError as error:
+                issues.append(self._validation_issue(row, error))
+        service_issues, records = self._save_batch(opportunity_import_batch, Opportunity, new, changed, "opportunities")
+        return issues + service_issues, records
+
+
+EXAMPLES = {
+    "topic": "Licențe ERP pentru depozit",
+    "account_number": "CL-0001",
+    "company_name": "Carpați Logistic SRL",
+    "contact_email": "ana.popescu@carpati-logistic.example",
+    "estimated_revenue": 45000,
+    "estimated_close_date": "2027-03-31",
+    "probability": 40,
+    "description": "Ofertă pentru 25 de utilizatori",
+}
+
+OPPORTUNITIES = register(
+    ImportKind("opportunities", OpportunityImporter, OPPORTUNITY_COLUMNS, round_trip=False, examples=EXAMPLES)
+)
