@@ -447,3 +447,23 @@ CONTACTS = register(
     )
 )
 ContactResource = resource_for(CONTACTS)
+
+
+def find_contacts_by_email(emails):
+    """The contacts other imports' rows name by email: ({email, lower case: contact}, {email: why it fails}) for
+    an email naming no contact or several."""
+    emails = {email.lower() for email in emails if email}
+    found = defaultdict(list)
+    if emails:
+        contacts = Contact.objects.with_email_keys(emails).only("pk", "account_id", "email", "first_name", "last_name")
+        for contact in contacts:
+            found[contact.email_key].append(contact)
+    errors = {}
+    for email in emails:
+        if len(found.get(email, ())) > 1:
+            errors[email] = _("Several contacts have the email “%(email)s”: give the account instead.") % {
+                "email": email
+            }
+        elif email not in found:
+            errors[email] = _("No contact has the email “%(email)s”.") % {"email": email}
+    return {email: matches[0] for email, matches in found.items() if len(matches) == 1}, errors

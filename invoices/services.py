@@ -3,7 +3,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, Q, Value
 from django.db.models.functions import Round
@@ -15,6 +15,7 @@ from crm.history.models import ChangeKind
 from crm.history.services import record_change
 from crm.services import (
     expect_version,
+    record_bulk_save,
     record_delete,
     record_reassign,
     record_save,
@@ -52,6 +53,14 @@ def _fill_customer(invoice: Invoice) -> None:
 def _write_lines(invoice: Invoice, lines) -> None:
     """Replace the invoice's lines with ``lines`` (dicts of LINE_FIELDS), validated, and store the totals."""
     invoice.lines.all().delete()
+    built, totals = build_lines(invoice, lines)
+    InvoiceLine.objects.bulk_create(built)
+    invoice.subtotal, invoice.discount_total, invoice.tax_total, invoice.total_amount = totals
+
+
+def build_lines(invoice: Invoice, lines):
+    """The InvoiceLines of ``lines`` (dicts of LINE_FIELDS), validated and computed, and the invoice's totals;
+    ValidationError naming each bad line."""
     built = []
     errors = []
     for position, data in enumerate(lines, start=1):
@@ -77,8 +86,7 @@ def _write_lines(invoice: Invoice, lines) -> None:
         raise ValidationError(errors)
     totals = compute_totals((line.base_amount, line.discount, line.tax_amount) for line in built)
     validate_totals(totals)
-    InvoiceLine.objects.bulk_create(built)
-    invoice.subtotal, invoice.discount_total, invoice.tax_total, invoice.total_amount = totals
+    return built, totals
 
 
 def _set_base_amount(invoice: Invoice) -> None:
@@ -238,3 +246,67 @@ def invoice_base_amounts_recalculate(*, rates, currencies=None) -> int:
             total_amount_base=Round(F("total_amount") * Value(rate, output_field=_RATE), 2),
         )
     return changed
+
+
+TOTAL_FIELDS = ("subtotal", "discount_total", "tax_total", "total_amount")
+
+
+def invoice_import_batch(*, new: list[Invoice], changed: list, actor, validator=None, lines=None):
+    """Validate and save a batch of imported invoices with their lines, in bulk, as the form would one by one.
+
+    ``lines`` maps id(invoice) to its lines (dicts of LINE_FIELDS): a new invoice gets them; an updated one has
+    its lines replaced by them, or keeps its own when the file gave none. Totals, the customer (from the
+    contact or the opportunity) and the amount in the base currency at today's rate are set as invoice_create
+    and invoice_update set them. ``changed`` holds (invoice, changed field names) of active invoices, locked by
+    the caller, which holds the transaction. Returns (created, updated, [(invoice, ValidationError)]).
+    """
+    from functools import partial
+
+    from crm.bulk import defer_or_run, insert_records
+
+    lines = lines or {}
+    rates, built, errors = {}, {}, []
+
+    def rate(currency):
+        if currency not in rates:
+            rates[currency] = exchange_rates.rate_for(currency)
+        return rates[currency]
+
+    for invoice in [*new, *(invoice for invoice, _names in changed)]:
+        if id(invoice) not in lines:
+            continue
+        try:
+            built[id(invoice)], totals = build_lines(invoice, lines[id(invoice)])
+        except ValidationError as error:
+            errors.append((invoice, ValidationError({NON_FIELD_ERRORS: error.error_list})))
+            continue
+        invoice.subtotal, invoice.discount_total, invoice.tax_total, invoice.total_amount = totals
+    refused = {id(invoice) for invoice, _error in errors}
+    new = [invoice for invoice in new if id(invoice) not in refused]
+    for invoice in new:
+        _fill_customer(invoice)
+        invoice.exchange_rate = rate(invoice.currency)
+        invoice.total_amount_base = exchange_rates.to_base(invoice.total_amount, invoice.exchange_rate)
+    converted = []
+    for invoice, names in changed:
+        if id(invoice) in refused:
+            continue
+        names = set(names)
+        if id(invoice) in built:
+            names |= set(TOTAL_FIELDS)
+        if names & {*TOTAL_FIELDS, "currency"}:
+            invoice.exchange_rate = rate(invoice.currency)
+            invoice.total_amount_base = exchange_rates.to_base(invoice.total_amount, invoice.exchange_rate)
+            names |= {"exchange_rate", "total_amount_base"}
+        converted.append((invoice, names))
+    created, updated, failures = record_bulk_save(Invoice, new=new, changed=converted, actor=actor, validator=validator)
+    replaced = [invoice.pk for invoice in updated if id(invoice) in built]
+    if replaced:
+        defer_or_run(partial(lambda ids: InvoiceLine.objects.filter(invoice_id__in=ids).delete(), replaced))
+    rows = []
+    for invoice in [*created, *updated]:
+        for line in built.get(id(invoice), ()):
+            line.invoice_id = invoice.pk
+            rows.append(line)
+    insert_records(InvoiceLine, rows)
+    return created, updated, errors + failures

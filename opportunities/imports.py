@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.imports import account_ref, find_accounts
-from contacts.models import Contact
+from contacts.imports import find_contacts_by_email
 from crm.imports.columns import Column
 from crm.imports.engine import BatchKeys, Importer, _NeedsLockedWrite
 from crm.imports.models import ImportMode
@@ -147,20 +147,6 @@ class OpportunityImporter(Importer):
     def any_exist(self, kind, topics):
         return bool(topics) and Opportunity.objects.filter(topic__in=topics).exists()
 
-    def _contacts(self, rows):
-        """{email key: contact} of the contacts the rows name by email; emails naming several are left out."""
-        emails = {row.data["contact_email"].lower() for row in rows if row.data.get("contact_email")}
-        if not emails:
-            return {}, set()
-        found = defaultdict(list)
-        for contact in Contact.objects.with_email_keys(emails).only(
-            "pk", "account_id", "email", "first_name", "last_name"
-        ):
-            found[contact.email_key].append(contact)
-        return {email: matches[0] for email, matches in found.items() if len(matches) == 1}, {
-            email for email, matches in found.items() if len(matches) > 1
-        }
-
     @staticmethod
     def _key(topic, account_id, contact_id):
         # The same topic for the same customer: its account, or its contact when it has no account.
@@ -190,7 +176,7 @@ class OpportunityImporter(Importer):
             else:
                 valid.append(row)
         accounts, account_errors, _missing = find_accounts({ref for row in valid if (ref := account_ref(row.data))})
-        contacts, ambiguous = self._contacts(valid)
+        contacts, contact_errors = find_contacts_by_email(row.data.get("contact_email") for row in valid)
         resolved = []
         for row in valid:
             ref = account_ref(row.data)
@@ -198,15 +184,10 @@ class OpportunityImporter(Importer):
                 issues.append(self._fail(row, ref[0], account_errors[ref]))
                 continue
             email = (row.data.get("contact_email") or "").lower()
-            contact = contacts.get(email) if email else None
-            if email and contact is None:
-                message = (
-                    _("Several contacts have the email “%(email)s”: give the account instead.") % {"email": email}
-                    if email in ambiguous
-                    else _("No contact has the email “%(email)s”.") % {"email": email}
-                )
-                issues.append(self._fail(row, "contact_email", message))
+            if email in contact_errors:
+                issues.append(self._fail(row, "contact_email", contact_errors[email]))
                 continue
+            contact = contacts.get(email) if email else None
             account = accounts.get(ref) if ref else None
             if account is None and contact is None:
                 issues.append(

@@ -241,25 +241,35 @@ class ParsedBatches:
 
     _END = object()
 
-    def __init__(self, rows, parse, size, ahead=2):
+    def __init__(self, rows, parse, size, ahead=2, group=None):
         self._queue = queue.Queue(maxsize=ahead)
         self._stopped = threading.Event()
         self._thread = threading.Thread(
             target=self._produce,
-            args=(rows, parse, size, translation.get_language()),
+            args=(rows, parse, size, translation.get_language(), group),
             name="import-parser",
             daemon=True,
         )
         self._thread.start()
 
-    def _produce(self, rows, parse, size, language):
+    def _produce(self, rows, parse, size, language, group):
+        """``group``: a function of a parsed row; consecutive rows it gives the same key stay in one batch (an
+        invoice's lines), which may then pass ``size``."""
         try:
             # Messages are in the importer's language, which is per thread.
             with translation.override(language):
                 batch = []
                 for number, cells in rows:
-                    batch.append(parse(number, cells))
+                    row = parse(number, cells)
+                    if group is not None and len(batch) >= size and group(row) == group(batch[-1]):
+                        batch.append(row)
+                        continue
                     if len(batch) >= size:
+                        if not self._put(batch):
+                            return
+                        batch = []
+                    batch.append(row)
+                    if group is None and len(batch) >= size:
                         if not self._put(batch):
                             return
                         batch = []
@@ -400,6 +410,9 @@ class Importer:
     skips_organisations = False
     # The other targets an import of this kind may write (a contact import's missing accounts): undone after it.
     writes_also = ()
+    # A function of a parsed row naming the record it belongs to, when several rows make one record (an
+    # invoice's lines): such rows, consecutive in the file, are kept in one batch.
+    group_of = None
 
     # Undo (crm.imports.services.import_job_undo) asks the kind of record these:
 
@@ -579,7 +592,7 @@ class Importer:
         if self.options.skip_rows:
             # Resuming: the rows of the batches already committed are read past, not imported again.
             rows = itertools.islice(rows, self.options.skip_rows, None)
-        batches = ParsedBatches(rows, self._parse, self.options.batch_size)
+        batches = ParsedBatches(rows, self._parse, self.options.batch_size, group=self.group_of)
         writer = BatchWriter() if self._can_write_ahead() else None
         try:
             for batch in batches:
@@ -856,7 +869,7 @@ class Importer:
 
     def _parse_value(self, column, raw):
         kind = column.kind
-        if type(raw) is str and kind in ("decimal", "integer", "url", "date", "percent"):
+        if type(raw) is str and kind in ("decimal", "integer", "url", "date", "percent", "rate"):
             check_characters(clean_text(raw))  # first: their own messages quote the cell
         if kind == "decimal":
             return parse_decimal(raw)
@@ -866,6 +879,11 @@ class Importer:
             return parse_integer(raw.strip().removesuffix("%") if type(raw) is str else raw)
         if kind == "date":
             return parse_date(raw)
+        if kind == "rate":  # a percentage with decimals: 21, "21", "21 %", "9,5%"; a percent cell (0.21) is 21
+            if type(raw) is str:
+                return parse_decimal(raw.strip().removesuffix("%").strip())
+            rate = parse_decimal(raw)
+            return rate * 100 if rate is not None and 0 < rate < 1 else rate
         if kind == "url":
             return parse_url(raw)
         text = check_characters(clean_text(raw))

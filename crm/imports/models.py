@@ -13,6 +13,7 @@ class ImportTarget(models.TextChoices):
     ACCOUNTS = "accounts", _("Accounts")
     CONTACTS = "contacts", _("Contacts")
     OPPORTUNITIES = "opportunities", _("Opportunities")
+    INVOICES = "invoices", _("Invoices")
 
 
 class ImportMode(models.TextChoices):

@@ -12,6 +12,7 @@ from django.db.models import Count
 from accounts.models import Account
 from contacts.models import Contact
 from crm.imports.models import ImportJob, ImportRowIssue
+from invoices.models import Invoice
 from opportunities.models import Opportunity
 from tests.factories import AccountFactory, SalesManagerFactory
 from tests.faults.conftest import finish, manage
@@ -21,7 +22,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROWS = 600
 PROCESSES = 4
-KINDS = ["accounts by number", "accounts by name", "contacts by email", "contacts by name", "opportunities by topic"]
+KINDS = [
+    "accounts by number",
+    "accounts by name",
+    "contacts by email",
+    "contacts by name",
+    "opportunities by topic",
+    "invoices by number",
+]
 
 
 def rows_for(kind, city):
@@ -31,6 +39,10 @@ def rows_for(kind, city):
         ]
     if kind == "accounts by name":
         return [["Account Name", "City"]] + [[f"Firma {index} SRL", city] for index in range(ROWS)]
+    if kind == "invoices by number":
+        return [["Invoice Number", "Account Number", "Product", "Unit Price", "Description"]] + [
+            [f"FCT-{index:05d}", f"A-{index % 5}", "Servicii", "100", city] for index in range(ROWS)
+        ]
     if kind == "opportunities by topic":
         return [["Topic", "Account Number", "Description"]] + [
             [f"Oportunitate {index}", f"A-{index % 5}", city] for index in range(ROWS)
@@ -72,14 +84,19 @@ def test_concurrent_imports_of_one_file_never_duplicate(tmp_path, kind, mode):
     failed = list(ImportRowIssue.objects.filter(kind="failed").values_list("row_number", "message")[:5])
     errors = [err[-2000:] for _code, _out, err in results]
     assert [code for code, _out, _err in results] == [0] * PROCESSES, (failed, errors)
-    model = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity}[target]
+    model = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity, "invoices": Invoice}[target]
     records = model.objects.exclude(account_number__startswith="A-") if target == "accounts" else model.objects
     expected = ROWS
     assert records.count() == expected
-    key = {"accounts": ("name",), "contacts": ("first_name", "last_name"), "opportunities": ("topic", "account")}
+    key = {
+        "accounts": ("name",),
+        "contacts": ("first_name", "last_name"),
+        "opportunities": ("topic", "account"),
+        "invoices": ("invoice_number",),
+    }
     duplicates = records.values(*key[target]).annotate(n=Count("pk")).filter(n__gt=1)
     assert not duplicates.exists()
-    changed = "description" if target == "opportunities" else "city"
+    changed = "description" if target in ("opportunities", "invoices") else "city"
     assert set(records.values_list(changed, flat=True)) == {"Cluj-Napoca"}
     jobs = ImportJob.objects.filter(target=target)
     assert jobs.count() == PROCESSES

@@ -49,7 +49,7 @@ def test_anonymous_is_sent_to_sign_in_and_a_salesperson_is_refused(client, sales
 
 def test_an_unknown_kind_of_record_or_format_is_not_found(client, sales_manager):
     client.force_login(sales_manager)
-    assert client.get(template_url("invoices", "csv")).status_code == 404
+    assert client.get(template_url("payments", "csv")).status_code == 404
     assert client.get(template_url("accounts", "xls")).status_code == 404
 
 
