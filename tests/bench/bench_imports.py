@@ -3,7 +3,9 @@
     python tests/bench/bench_imports.py [--rows 100000] [--baseline-rows 5000] [--databases sqlite,postgres]
 
 Generates account and contact files (CSV and XLSX; contacts name their account
-by number, so every contact row looks its account up), then for each database:
+by number, so every contact row looks its account up), and opportunity and
+invoice-line files (CSV; each row names its account by number, three lines make
+an invoice), then for each database:
 imports them through the real code path (crm.imports: parsing, full validation,
 duplicate matching, job records), each in its own process so its peak memory
 (max RSS) is its own; imports the account CSV through a default ModelResource
@@ -37,6 +39,12 @@ ACCOUNT_HEADER = ["Account Name", "Account Number", "Relationship Type", "Indust
                   "Number of Employees", "Description"]
 CONTACT_HEADER = ["First Name", "Last Name", "Job Title", "Account Number", "Email", "Business Phone", "Mobile Phone",
                   "City", "Country"]
+OPPORTUNITY_HEADER = ["Topic", "Account Number", "Estimated revenue", "Currency", "Estimated close date", "Probability",
+                      "Sales stage", "Description"]
+INVOICE_HEADER = ["Invoice Number", "Account Number", "Invoice Date", "Due Date", "Product", "Quantity", "Unit Price",
+                  "Tax Rate"]
+STAGES = ["Qualify", "Develop", "Propose", "Close"]
+LINES_PER_INVOICE = 3
 FIRST = ["Ion", "Maria", "Andrei", "Elena", "Mihai", "Ioana", "Ștefan", "Ana"]
 CITIES = ["Cluj-Napoca", "București", "Iași", "Timișoara", "Brașov", "Constanța", "Sibiu", "Oradea"]
 
@@ -54,12 +62,30 @@ def contact_row(index, accounts):
             CITIES[index % 8], "România"]
 
 
-def write_files(directory, rows, *, targets=("accounts", "contacts"), xlsx=True):
+def opportunity_row(index, accounts):
+    return [f"Licențe {index}", f"AC-{index % accounts:07d}", f"{index % 100000},00", "RON",
+            f"2027-{index % 12 + 1:02d}-15", str(index % 10 * 10), STAGES[index % 4], "Ofertă trimisă"]
+
+
+def invoice_row(index, accounts):
+    invoice = index // LINES_PER_INVOICE
+    return [f"FCT-B-{invoice:07d}", f"AC-{invoice % accounts:07d}", "2026-11-30", "2026-12-30",
+            f"Serviciu {index % LINES_PER_INVOICE + 1}", str(index % 5 + 1), f"{index % 900 + 100},50", "21"]
+
+
+# Every target, in the order a run imports them (opportunities and invoices name accounts by number).
+TARGETS = ("accounts", "contacts", "opportunities", "invoices")
+CSV_ONLY = ("opportunities", "invoices")
+
+
+def write_files(directory, rows, *, targets=TARGETS, xlsx=True):
     import openpyxl
 
     files = {}
     for target, header, make in (("accounts", ACCOUNT_HEADER, account_row),
-                                 ("contacts", CONTACT_HEADER, lambda i: contact_row(i, rows))):
+                                 ("contacts", CONTACT_HEADER, lambda i: contact_row(i, rows)),
+                                 ("opportunities", OPPORTUNITY_HEADER, lambda i: opportunity_row(i, rows)),
+                                 ("invoices", INVOICE_HEADER, lambda i: invoice_row(i, rows))):
         if target not in targets:
             continue
         path = directory / f"{target}-{rows}.csv"
@@ -68,7 +94,7 @@ def write_files(directory, rows, *, targets=("accounts", "contacts"), xlsx=True)
             writer.writerow(header)
             writer.writerows(make(index) for index in range(rows))
         files[(target, "csv")] = path
-        if not xlsx:
+        if not xlsx or target in CSV_ONLY:
             continue
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet()
@@ -219,7 +245,8 @@ def case(argv):
         return
     if kind == "reset":
         tables = ("crm_importrowissue", "crm_importjobrecord", "history_changeevent", "crm_importjob",
-                  "contacts_contact", "accounts_account")
+                  "invoices_invoiceline", "invoices_invoice", "opportunities_opportunity", "contacts_contact",
+                  "accounts_account")
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 # Every case starts from empty tables and indexes, not ones holding the last case's dead rows
@@ -257,8 +284,10 @@ def case(argv):
             job = ImportJob.objects.create(target=kind, file_name=Path(path).name, created_by=user,
                                            total_rows=table.total, mode="upsert")
             outcome = import_job_run(job=job, table=table)
-        rows = outcome.created + outcome.updated + outcome.skipped + outcome.failed
-        assert outcome.failed == 0 and outcome.created == rows, (outcome.summary(), outcome.issues[:3])
+        job.refresh_from_db()
+        rows = job.processed_rows  # for invoices, lines: created counts the invoices
+        expected = rows // LINES_PER_INVOICE if kind == "invoices" else rows
+        assert outcome.failed == 0 and outcome.created == expected, (outcome.summary(), outcome.issues[:3])
         summary = outcome.summary()
         del ImportOptions
     seconds = time.perf_counter() - start
@@ -318,10 +347,13 @@ def main():
                   f"{'':>11}{baseline['peak_mb']:>10.0f}")
             for file_format in formats:
                 run_case(url, "reset")
-                for target in ("accounts", "contacts"):
+                for target in TARGETS:
+                    if (target, file_format) not in files:
+                        continue
                     result = run_case(url, target, str(files[(target, file_format)]))
                     share = 100 * result["rate"] / ceilings[(target, file_format)]
-                    print(f"{'':10}{f'{target} {file_format}, real path':<38}{result['rate']:>10,.0f}"
+                    label = "invoice lines" if target == "invoices" else target
+                    print(f"{'':10}{f'{label} {file_format}, real path':<38}{result['rate']:>10,.0f}"
                           f"{result['rate'] / baseline['rate']:>12.1f}{share:>10.0f}%{result['peak_mb']:>10.0f}")
         if options.memory_rows:
             url = database_url("sqlite", directory)
