@@ -66,8 +66,10 @@ def build_lines(invoice: Invoice, lines):
     for position, data in enumerate(lines, start=1):
         line = InvoiceLine(invoice=invoice, position=position, **{k: data[k] for k in LINE_FIELDS if k in data})
         try:
-            # full_clean also turns the given values into Decimals.
-            line.full_clean(exclude=["invoice"])
+            # full_clean also turns the given values into Decimals. The check constraints (quantity, price and tax
+            # rate in range) are each field's own validators too, so they are not asked of the database: a query
+            # per constraint per line otherwise. The database still enforces them.
+            line.full_clean(exclude=["invoice"], validate_constraints=False)
         except ValidationError as error:
             # One error per message, naming its line and keeping its code (a field's errors flattened).
             errors.extend(

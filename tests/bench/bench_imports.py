@@ -251,7 +251,11 @@ def case(argv):
             if connection.vendor == "postgresql":
                 # Every case starts from empty tables and indexes, not ones holding the last case's dead rows
                 # (autovacuum is off on some servers).
+                # The change history refuses TRUNCATE (a trigger keeps it append-only); the benchmark's own
+                # throwaway database sets triggers aside for this one statement.
+                cursor.execute("SET session_replication_role = replica")
                 cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+                cursor.execute("SET session_replication_role = DEFAULT")
             else:
                 for table in tables:
                     cursor.execute(f"DELETE FROM {table}")
@@ -286,7 +290,7 @@ def case(argv):
             outcome = import_job_run(job=job, table=table)
         job.refresh_from_db()
         rows = job.processed_rows  # for invoices, lines: created counts the invoices
-        expected = rows // LINES_PER_INVOICE if kind == "invoices" else rows
+        expected = -(-rows // LINES_PER_INVOICE) if kind == "invoices" else rows
         assert outcome.failed == 0 and outcome.created == expected, (outcome.summary(), outcome.issues[:3])
         summary = outcome.summary()
         del ImportOptions

@@ -265,3 +265,20 @@ def test_stored_totals_always_add_up_on_this_database(salesperson, account, line
     assert invoice.subtotal == sum((line.base_amount for line in stored), Decimal("0"))
     assert invoice.total_amount == invoice.subtotal - invoice.discount_total + invoice.tax_total
     assert invoice.total_amount >= 0
+
+
+def test_lines_are_validated_without_a_query_each(salesperson, account):
+    """Saving an invoice costs the same queries for one line or sixty: the lines' checks are their fields' own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for count in (1, 60):
+        lines = [{"description": f"Linie {number}", "quantity": "2", "unit_price": "10"} for number in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            invoice_create(actor=salesperson, name=f"{count} linii", account=account, lines=lines)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with pytest.raises(ValidationError, match="Line 2: "):
+        invoice_create(actor=salesperson, name="Rea", account=account,
+                       lines=[LINES[0], {"description": "Negativ", "quantity": "-1", "unit_price": "10"}])
