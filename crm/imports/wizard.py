@@ -23,7 +23,7 @@ from crm.imports.services import import_file_check, launch, require_import_permi
 from crm.imports.values import clean_text, normalize_label
 
 SAMPLE_ROWS = 10_000  # rows read for the sample values and the distinct values of the choice fields
-MOST_VALUES = 100  # distinct values of one choice field offered for mapping
+MOST_VALUES = 200  # distinct values of one choice field offered for mapping
 
 
 @transaction.atomic
@@ -68,6 +68,7 @@ class FileSample:
     samples: dict  # header index: [the first few non-empty values]
     rows: list  # the first rows, as read
     distinct: dict  # header index: {value: None}, up to MOST_VALUES each, over the first SAMPLE_ROWS rows
+    more_values: set  # the header indexes with more distinct values than MOST_VALUES
     read: int
     more: bool
     extra: dict = None  # what the reader noticed: the encoding, how it was found, the candidates when weak
@@ -81,6 +82,7 @@ def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
         headers = list(table.headers)
         samples = {index: [] for index in range(len(headers))}
         distinct = {index: {} for index in range(len(headers))}
+        more_values = set()
         kept, read, more = [], 0, False
         for _number, cells in table.rows:
             if read == rows:
@@ -97,6 +99,8 @@ def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
                     samples[index].append(value)
                 if len(distinct[index]) < MOST_VALUES:
                     distinct[index].setdefault(value, None)
+                elif value not in distinct[index]:
+                    more_values.add(index)
         close = getattr(table.rows, "close", None)
         if close:
             close()
@@ -104,7 +108,7 @@ def read_sample(job, *, rows=SAMPLE_ROWS, keep_rows=5) -> FileSample:
         raise ValidationError(str(error)) from error
     finally:
         job.file.close()
-    return FileSample(headers, samples, kept, distinct, read, more, dict(table.extra))
+    return FileSample(headers, samples, kept, distinct, more_values, read, more, dict(table.extra))
 
 
 def column_suggestions(job, sample: FileSample):
@@ -230,7 +234,9 @@ def value_suggestions(job, sample: FileSample):
             else:
                 suggested = lookup.get(normalize_label(value), "")
             values.append((value, suggested))
-        fields.append({"key": key, "label": label, "options": options, "values": values})
+        fields.append(
+            {"key": key, "label": label, "options": options, "values": values, "more": index in sample.more_values}
+        )
     return fields
 
 

@@ -389,3 +389,17 @@ def test_street_lines_are_offered_joined_to_the_street(client, sales_manager, me
     assert line_2.value() == "street_2"
     assert ("street_2", "Street 2 (joined to Street)") in line_2.field.choices
     assert ("full_name", "Full Name (split into First Name, Last Name)") in line_2.field.choices
+
+
+def test_a_column_with_more_values_than_listed_says_so(client, sales_manager, media):
+    from crm.imports.wizard import MOST_VALUES
+
+    rows = [["Company", "Sector"]] + [[f"Firma {index}", f"Sector {index}"] for index in range(MOST_VALUES + 5)]
+    client.force_login(sales_manager)
+    upload(client, rows, target="accounts")
+    job = ImportJob.objects.get()
+    page = client.get(reverse("imports:map", args=[job.pk]))
+    client.post(reverse("imports:map", args=[job.pk]), column_post(page, Sector="industry"))
+    values = client.get(reverse("imports:values", args=[job.pk]))
+    assert len(values.context["form"].fields) == MOST_VALUES
+    assert f"The column has more values than the {MOST_VALUES} listed" in values.content.decode()
