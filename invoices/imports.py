@@ -192,6 +192,23 @@ class InvoiceImporter(Importer):
             issues.append(RowIssue(row.number, self.header_of.get("invoice_number", ""), message, row.cells, kind))
         return issues
 
+    def _skipped(self, number, rows, message):
+        """The invoice's rows, skipped: the first with ``message``, the others as its lines."""
+        first = rows[0]
+        line = _("Line of invoice %(number)s, skipped with it.") % {"number": number}
+        return [
+            self._skip(first, "invoice_number", message),
+            *self._with(rows, first, ImportRowIssue.Kind.SKIPPED, line, fail=False),
+        ]
+
+    def _failed_with(self, number, rows, failed):
+        """The invoice's rows other than ``failed`` (which failed with its reason), failed with it."""
+        message = _("Part of invoice %(number)s, not imported: see row %(row)d.") % {
+            "number": number,
+            "row": failed.number,
+        }
+        return self._with(rows, failed, ImportRowIssue.Kind.FAILED, message)
+
     def import_batch(self, batch):
         issues = []
         groups = defaultdict(list)
@@ -236,15 +253,7 @@ class InvoiceImporter(Importer):
                 failure = ("contact_email", contact_errors[email])
             if failure is not None:
                 issues.append(self._fail(first, *failure))
-                issues.extend(
-                    self._with(
-                        rows,
-                        first,
-                        ImportRowIssue.Kind.FAILED,
-                        _("Part of invoice %(number)s, not imported: see row %(row)d.")
-                        % {"number": number, "row": first.number},
-                    )
-                )
+                issues.extend(self._failed_with(number, rows, first))
                 continue
             account, contact = accounts.get(ref) if ref else None, contacts.get(email) if email else None
             given = [line for row in rows if (line := _line(row.data))]
@@ -252,16 +261,7 @@ class InvoiceImporter(Importer):
             try:
                 if found is None:
                     if mode == ImportMode.UPDATE:
-                        issues.append(self._skip(first, "invoice_number", _("No existing invoice matches this row.")))
-                        issues.extend(
-                            self._with(
-                                rows,
-                                first,
-                                ImportRowIssue.Kind.SKIPPED,
-                                _("Line of invoice %(number)s, skipped with it.") % {"number": number},
-                                fail=False,
-                            )
-                        )
+                        issues.extend(self._skipped(number, rows, _("No existing invoice matches this row.")))
                         continue
                     if account is None and contact is None:
                         raise ValidationError(
@@ -287,20 +287,11 @@ class InvoiceImporter(Importer):
                     rows_of[id(record)] = (number, rows)
                     continue
                 if mode == ImportMode.CREATE:
-                    issues.append(
-                        self._skip(
-                            first,
-                            "invoice_number",
-                            _("Duplicate of the existing invoice %(name)s.") % {"name": found.invoice_number},
-                        )
-                    )
                     issues.extend(
-                        self._with(
+                        self._skipped(
+                            number,
                             rows,
-                            first,
-                            ImportRowIssue.Kind.SKIPPED,
-                            _("Line of invoice %(number)s, skipped with it.") % {"number": number},
-                            fail=False,
+                            _("Duplicate of the existing invoice %(name)s.") % {"name": found.invoice_number},
                         )
                     )
                     continue
@@ -324,30 +315,13 @@ class InvoiceImporter(Importer):
                     # The total the lines gave, in the history and for undo (which cannot put the lines back).
                     previous.setdefault("total_amount", _json_value(found.total_amount))
                 if not previous and id(found) not in lines:
-                    issues.append(self._skip(first, "invoice_number", _("No changes.")))
-                    issues.extend(
-                        self._with(
-                            rows,
-                            first,
-                            ImportRowIssue.Kind.SKIPPED,
-                            _("Line of invoice %(number)s, skipped with it.") % {"number": number},
-                            fail=False,
-                        )
-                    )
+                    issues.extend(self._skipped(number, rows, _("No changes.")))
                     continue
                 changed.append((first, found, previous))
                 rows_of[id(found)] = (number, rows)
             except ValidationError as error:
                 issues.append(self._validation_issue(first, error))
-                issues.extend(
-                    self._with(
-                        rows,
-                        first,
-                        ImportRowIssue.Kind.FAILED,
-                        _("Part of invoice %(number)s, not imported: see row %(row)d.")
-                        % {"number": number, "row": first.number},
-                    )
-                )
+                issues.extend(self._failed_with(number, rows, first))
         saved_new, saved_changed, errors = invoice_import_batch(
             new=[record for _row, record in new],
             changed=[(record, set(previous)) for _row, record, previous in changed],
@@ -358,15 +332,7 @@ class InvoiceImporter(Importer):
         saved_issues, records = self._collect(new, changed, saved_new, saved_changed, errors, "invoices")
         for record, _error in errors:
             number, rows = rows_of[id(record)]
-            issues.extend(
-                self._with(
-                    rows,
-                    rows[0],
-                    ImportRowIssue.Kind.FAILED,
-                    _("Part of invoice %(number)s, not imported: see row %(row)d.")
-                    % {"number": number, "row": rows[0].number},
-                )
-            )
+            issues.extend(self._failed_with(number, rows, rows[0]))
         return issues + saved_issues, records
 
 

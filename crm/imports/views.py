@@ -17,7 +17,6 @@ from django.views.generic import FormView, ListView
 
 from crm.downloads import attachment_disposition
 from crm.imports import wizard
-from crm.imports.columns import PAIRED
 from crm.imports.forms import ColumnMapForm, EncodingForm, ImportForm, ValueMapForm
 from crm.imports.models import ImportRowIssue, ImportState, ImportTarget
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
@@ -191,6 +190,11 @@ def _steps(job, current):
     return [(label, url, number == current) for number, (label, url) in enumerate(steps)]
 
 
+def _step_context(job, current, **context):
+    steps = _steps(job, current)
+    return {"job": job, "steps": steps, "step_title": steps[current][0], **context}
+
+
 @_wizard_step
 def import_job_map(request, job):
     """Step 2: each source column with the field it goes to, the suggestion and why; save as a data map."""
@@ -244,15 +248,14 @@ def import_job_map(request, job):
     return render(
         request,
         "imports/importjob_map.html",
-        {
-            "job": job,
-            "form": form,
-            "rows": rows,
-            "steps": _steps(job, 1),
-            "applied": applied,
-            "data_maps": wizard.data_map_list(job.target),
-            "paired": PAIRED,
-        },
+        _step_context(
+            job,
+            1,
+            form=form,
+            rows=rows,
+            applied=applied,
+            data_maps=wizard.data_map_list(job.target),
+        ),
     )
 
 
@@ -276,7 +279,7 @@ def import_job_values(request, job):
     return render(
         request,
         "imports/importjob_values.html",
-        {"job": job, "form": form, "steps": _steps(job, 2), "sample": sample},
+        _step_context(job, 2, form=form, sample=sample),
     )
 
 
@@ -299,11 +302,11 @@ def import_job_review(request, job):
     return render(
         request,
         "imports/importjob_review.html",
-        {
-            "job": job,
-            "steps": _steps(job, 3),
-            "review": wizard.review(job, sample),
-            "encoding": wizard.encoding_review(job, sample),
-            "encoding_form": EncodingForm(initial={"encoding": job.encoding}),
-        },
+        _step_context(
+            job,
+            3,
+            review=wizard.review(job, sample),
+            encoding=wizard.encoding_review(job, sample),
+            encoding_form=EncodingForm(initial={"encoding": job.encoding}),
+        ),
     )
