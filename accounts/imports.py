@@ -12,7 +12,6 @@ from accounts.models import Account, account_number_key
 from accounts.services import account_import_batch
 from crm.imports.columns import ADDRESS, ADDRESS_JOINS, Column
 from crm.imports.engine import BatchKeys, Importer, _NeedsLockedWrite
-from crm.imports.models import ImportMode
 from crm.imports.registry import ImportKind, register
 from crm.imports.resources import resource_for
 
@@ -76,6 +75,12 @@ ACCOUNT_COLUMNS = (
 
 class AccountImporter(Importer):
     model = Account
+
+    def no_match(self):
+        return _("No existing account matches this row.")
+
+    def duplicate_of(self, record):
+        return _("Duplicate of the existing account %(account)s.") % {"account": describe_accounts([record])}
 
     @classmethod
     def undo_in_use(cls, job, ids):
@@ -165,7 +170,6 @@ class AccountImporter(Importer):
         owners = self._owners(valid)
         seen, matched = {}, {}
         new, changed = [], []
-        mode = self.options.mode
         for row in valid:
             if row.data.get("id") is not None:
                 try:
@@ -204,35 +208,7 @@ class AccountImporter(Importer):
             existing = matches[0] if matches else None
             if self._matched_twice(row, column_key, existing, matched, issues):
                 continue
-            try:
-                if existing is None:
-                    if mode == ImportMode.UPDATE:
-                        issues.append(self._skip(row, column_key, _("No existing account matches this row.")))
-                        continue
-                    owner = self._resolve_owner(row, owners, None)
-                    record = self.new_record()
-                    record.owner = owner or self.actor
-                    self._apply_new(record, row, self.fields)
-                    new.append((row, record))
-                else:
-                    if mode == ImportMode.CREATE:
-                        issues.append(
-                            self._skip(
-                                row,
-                                column_key,
-                                _("Duplicate of the existing account %(account)s.")
-                                % {"account": describe_accounts([existing])},
-                            )
-                        )
-                        continue
-                    owner = self._resolve_owner(row, owners, existing)
-                    previous = self._apply(existing, row, self.fields, owner)
-                    if not previous:
-                        issues.append(self._skip(row, column_key, _("No changes.")))
-                        continue
-                    changed.append((row, existing, previous))
-            except ValidationError as error:
-                issues.append(self._validation_issue(row, error))
+            self._plan(row, column_key, existing, owners, None, new, changed, issues)
         # Every new account's number was looked up by _existing_accounts in this transaction and not found.
         service = partial(account_import_batch, numbers_checked=True)
         service_issues, records = self._save_batch(service, Account, new, changed, "accounts")

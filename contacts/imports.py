@@ -15,7 +15,7 @@ from contacts.models import Contact
 from contacts.services import already_on_account_error, contact_import_batch
 from crm.imports.columns import ADDRESS, ADDRESS_JOINS, Column, SplitColumn, TypedPair
 from crm.imports.engine import BatchKeys, Importer, _NeedsLockedWrite
-from crm.imports.models import ImportAction, ImportMode
+from crm.imports.models import ImportAction
 from crm.imports.registry import ImportKind, register
 from crm.imports.resources import resource_for
 from crm.imports.values import normalize_label
@@ -316,7 +316,6 @@ class ContactImporter(Importer):
         owners = self._owners(valid)
         seen, matched = {}, {}
         new, changed = [], []
-        mode = self.options.mode
         for row, account, key in resolved:
             if key[0] == "id":
                 try:
@@ -350,42 +349,18 @@ class ContactImporter(Importer):
             existing = matches[0] if matches else None
             if self._matched_twice(row, column_key, existing, matched, issues):
                 continue
-            try:
-                if existing is None:
-                    if mode == ImportMode.UPDATE:
-                        issues.append(self._skip(row, column_key, _("No existing contact matches this row.")))
-                        continue
-                    owner = self._resolve_owner(row, owners, None)
-                    record = self.new_record()
-                    record.owner = owner or self.actor
-                    record.account = account
-                    self._apply_new(record, row, self.fields)
-                    new.append((row, record))
-                    continue
-                if mode == ImportMode.CREATE:
-                    issues.append(
-                        self._skip(
-                            row, column_key, _("Duplicate of the existing contact %(name)s.") % {"name": existing}
-                        )
-                    )
-                    continue
-                if account is not None and existing.account_id not in (None, account.pk):
-                    error = already_on_account_error(existing, existing.account)
-                    issues.append(self._fail(row, ref_column(row.data), " ".join(error.messages)))
-                    continue
-                owner = self._resolve_owner(row, owners, existing)
-                previous = self._apply(existing, row, self.fields, owner)
-                if account is not None and existing.account_id is None:
-                    previous["account_id"] = None
-                    existing.account = account
-                if not previous:
-                    issues.append(self._skip(row, column_key, _("No changes.")))
-                    continue
-                changed.append((row, existing, previous))
-            except ValidationError as error:
-                issues.append(self._validation_issue(row, error))
+            self._plan(row, column_key, existing, owners, account, new, changed, issues)
         service_issues, records = self._save_batch(contact_import_batch, Contact, new, changed, "contacts")
         return issues + service_issues, self._extra_records + records
+
+    def no_match(self):
+        return _("No existing contact matches this row.")
+
+    def duplicate_of(self, record):
+        return _("Duplicate of the existing contact %(name)s.") % {"name": record}
+
+    def new_linked(self, record, account):
+        record.account = account
 
     def also_locks(self):
         return ("accounts",) if self.options.create_missing_accounts else ()

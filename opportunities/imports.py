@@ -7,7 +7,6 @@ Imported opportunities are open: closing one is a workflow (Close as Won or Lost
 
 from collections import defaultdict
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,7 +14,6 @@ from accounts.imports import account_ref, find_accounts
 from contacts.imports import find_contacts_by_email
 from crm.imports.columns import Column
 from crm.imports.engine import BatchKeys, Importer, _NeedsLockedWrite
-from crm.imports.models import ImportMode
 from crm.imports.registry import ImportKind, register
 from opportunities.models import Opportunity, SalesStage
 from opportunities.services import opportunity_import_batch
@@ -134,6 +132,21 @@ class OpportunityImporter(Importer):
         "description",
     )
 
+    def no_match(self):
+        return _("No existing opportunity matches this row.")
+
+    def duplicate_of(self, record):
+        return _("Duplicate of the existing opportunity %(name)s.") % {"name": record}
+
+    def new_linked(self, record, link):
+        record.account, record.contact = link
+
+    def link(self, record, link, previous):
+        contact = link[1]
+        if contact is not None and record.contact_id is None:
+            previous["contact_id"] = None
+            record.contact = contact
+
     @classmethod
     def undo_in_use(cls, job, ids):
         from invoices.models import Invoice
@@ -202,7 +215,6 @@ class OpportunityImporter(Importer):
         owners = self._owners(valid)
         seen, matched = {}, {}
         new, changed = [], []
-        mode = self.options.mode
         for row, account, contact, key in resolved:
             if key in seen:
                 issues.append(
@@ -227,34 +239,7 @@ class OpportunityImporter(Importer):
             found = matches[0] if matches else None
             if self._matched_twice(row, "topic", found, matched, issues):
                 continue
-            try:
-                if found is None:
-                    if mode == ImportMode.UPDATE:
-                        issues.append(self._skip(row, "topic", _("No existing opportunity matches this row.")))
-                        continue
-                    owner = self._resolve_owner(row, owners, None)
-                    record = self.new_record()
-                    record.owner = owner or self.actor
-                    record.account, record.contact = account, contact
-                    self._apply_new(record, row, self.fields)
-                    new.append((row, record))
-                    continue
-                if mode == ImportMode.CREATE:
-                    issues.append(
-                        self._skip(row, "topic", _("Duplicate of the existing opportunity %(name)s.") % {"name": found})
-                    )
-                    continue
-                owner = self._resolve_owner(row, owners, found)
-                previous = self._apply(found, row, self.fields, owner)
-                if contact is not None and found.contact_id is None:
-                    previous["contact_id"] = None
-                    found.contact = contact
-                if not previous:
-                    issues.append(self._skip(row, "topic", _("No changes.")))
-                    continue
-                changed.append((row, found, previous))
-            except ValidationError as error:
-                issues.append(self._validation_issue(row, error))
+            self._plan(row, "topic", found, owners, (account, contact), new, changed, issues)
         service_issues, records = self._save_batch(opportunity_import_batch, Opportunity, new, changed, "opportunities")
         return issues + service_issues, records
 

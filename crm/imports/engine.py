@@ -1007,6 +1007,49 @@ class Importer:
             return None
         return (row, record, previous)
 
+    def no_match(self) -> str:
+        """Why an update-mode row that matches no record is skipped, in the kind's own words."""
+        raise NotImplementedError
+
+    def duplicate_of(self, record) -> str:
+        """Why a create-mode row that matches ``record`` is skipped, in the kind's own words."""
+        raise NotImplementedError
+
+    def new_linked(self, record, link):
+        """Link a new ``record`` to ``link``, the record(s) its row names (a contact's account)."""
+
+    def _plan(self, row, column_key, existing, owners, link, new, changed, issues):
+        """Plan ``row`` as the mode says: a new record, a change of ``existing`` (the record it matched, or None),
+        or a skip or failure, noted in ``new``, ``changed`` or ``issues``."""
+        mode = self.options.mode
+        try:
+            if existing is None:
+                if mode == ImportMode.UPDATE:
+                    issues.append(self._skip(row, column_key, self.no_match()))
+                    return
+                owner = self._resolve_owner(row, owners, None)
+                record = self.new_record()
+                record.owner = owner or self.actor
+                self.new_linked(record, link)
+                self._apply_new(record, row, self.fields)
+                new.append((row, record))
+                return
+            if mode == ImportMode.CREATE:
+                issues.append(self._skip(row, column_key, self.duplicate_of(existing)))
+                return
+            if (refusal := self.refuse_update(row, existing, link)) is not None:
+                issues.append(refusal)
+                return
+            owner = self._resolve_owner(row, owners, existing)
+            previous = self._apply(existing, row, self.fields, owner)
+            self.link(existing, link, previous)
+            if not previous:
+                issues.append(self._skip(row, column_key, _("No changes.")))
+                return
+            changed.append((row, existing, previous))
+        except ValidationError as error:
+            issues.append(self._validation_issue(row, error))
+
     def refuse_update(self, row, record, link):
         """The RowIssue refusing to update ``record`` from ``row`` (linked to ``link``, the record the row names for
         it, such as a contact's account), or None."""
