@@ -50,23 +50,11 @@ class ImportStartView(FormView):
         return {**super().get_form_kwargs(), "upload_refused": upload_refused(self.request)}
 
     def form_valid(self, form):
-        if self.request.POST.get("step") == "map":
-            # The wizard: the file is kept, its columns and values mapped next; nothing is imported yet.
-            try:
-                job = wizard.import_job_prepare(
-                    actor=self.request.user,
-                    target=form.cleaned_data["target"],
-                    uploaded_file=form.cleaned_data["file"],
-                    options=form.options(),
-                    checked=form.table,
-                    encoding=form.cleaned_data["encoding"],
-                )
-            except ValidationError as error:
-                form.add_error("file", error)
-                return self.form_invalid(form)
-            return redirect("imports:map", job.pk)
+        # Next: the wizard keeps the file, its columns and values mapped next; Import: the suggested mapping, now.
+        to_map = self.request.POST.get("step") == "map"
+        start = wizard.import_job_prepare if to_map else import_job_start
         try:
-            job = import_job_start(
+            job = start(
                 actor=self.request.user,
                 target=form.cleaned_data["target"],
                 uploaded_file=form.cleaned_data["file"],
@@ -77,7 +65,7 @@ class ImportStartView(FormView):
         except ValidationError as error:
             form.add_error("file", error)
             return self.form_invalid(form)
-        return redirect(job)
+        return redirect("imports:map", job.pk) if to_map else redirect(job)
 
 
 @method_decorator(import_required, name="dispatch")
