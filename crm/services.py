@@ -212,6 +212,29 @@ def expect_version(record, version):
     return record
 
 
+# Written by record_save itself on every save, so never part of a workflow's changed fields.
+AUDIT_FIELDS = frozenset({"created_at", "created_by", "modified_at", "modified_by", "version"})
+
+
+def record_values(record) -> dict:
+    """The record's field values by field name, as they are on this instance (audit fields aside)."""
+    return {
+        field.name: getattr(record, field.attname)
+        for field in record._meta.concrete_fields
+        if not field.primary_key and field.name not in AUDIT_FIELDS
+    }
+
+
+def record_changed_fields(record, before: dict) -> list[str]:
+    """The names of the fields whose values differ from ``before`` (record_values before a workflow changed it):
+    the only columns the workflow's save writes.
+
+    So that a column changed meanwhile by a path that does not check versions (a recalculation of base
+    amounts, a data fix) is not written back with the value the workflow read.
+    """
+    return [name for name, value in record_values(record).items() if value != before[name]]
+
+
 def record_lock_at_version(record):
     """Lock ``record``'s row and refuse (RecordChanged) when it is no longer at the version ``record`` names.
 

@@ -16,10 +16,12 @@ from crm.history.services import record_change
 from crm.services import (
     expect_version,
     record_bulk_save,
+    record_changed_fields,
     record_delete,
     record_reassign,
     record_save,
     record_sync,
+    record_values,
     refuse_computed_fields,
     require_version,
 )
@@ -34,8 +36,6 @@ from invoices.models import (
 )
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "discount", "tax_rate")
-# Written by record_save itself on every save, so never part of a workflow's changed fields.
-_AUDIT_FIELDS = frozenset({"created_at", "created_by", "modified_at", "modified_by", "version"})
 # An exchange rate in SQL, the size of crm.models.ExchangeRate.rate.
 _RATE = DecimalField(max_digits=18, decimal_places=6)
 
@@ -96,25 +96,6 @@ def _set_base_amount(invoice: Invoice) -> None:
     rate = exchange_rates.rate_for(invoice.currency)
     invoice.exchange_rate = rate
     invoice.total_amount_base = exchange_rates.to_base(invoice.total_amount, rate)
-
-
-def _values(invoice: Invoice) -> dict:
-    """The invoice's field values by field name, as they are on this instance."""
-    return {
-        field.name: getattr(invoice, field.attname)
-        for field in invoice._meta.concrete_fields
-        if not field.primary_key and field.name not in _AUDIT_FIELDS
-    }
-
-
-def _changed_fields(invoice: Invoice, before: dict) -> list[str]:
-    """The names of the fields whose values differ from ``before``: the only columns the save writes.
-
-    So that a column changed meanwhile by a path that does not check versions
-    (invoice_base_amounts_recalculate, a data fix) is not written back with the
-    value this workflow read.
-    """
-    return [name for name, value in _values(invoice).items() if value != before[name]]
 
 
 def _require_active(invoice: Invoice) -> Invoice:
@@ -183,7 +164,7 @@ def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
         record_reassign(record=locked, owner=fields.pop("owner"), actor=actor)
     fields.pop("owner", None)
     refuse_computed_fields(Invoice, fields)
-    before = _values(locked)
+    before = record_values(locked)
     money = (locked.total_amount, locked.currency)
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -192,19 +173,19 @@ def invoice_update(*, invoice: Invoice, actor, lines=None, **fields) -> Invoice:
         _write_lines(locked, lines)
     if money != (locked.total_amount, locked.currency):
         _set_base_amount(locked)
-    return record_sync(invoice, record_save(locked, actor=actor, fields=_changed_fields(locked, before)))
+    return record_sync(invoice, record_save(locked, actor=actor, fields=record_changed_fields(locked, before)))
 
 
 @transaction.atomic
 def invoice_mark_paid(*, invoice: Invoice, actor, paid_date=None, partial=False) -> Invoice:
     """Mark an active invoice paid, in full or in part."""
     locked = _require_active(invoice)
-    before = _values(locked)
+    before = record_values(locked)
     locked.state = InvoiceState.PAID
     locked.status_reason = InvoiceStatusReason.PARTIAL if partial else InvoiceStatusReason.COMPLETE
     locked.paid_date = paid_date or timezone.localdate()
     _set_base_amount(locked)  # paid at the day's rate, which a later rate does not change
-    saved = record_save(locked, actor=actor, kind=ChangeKind.PAID, fields=_changed_fields(locked, before))
+    saved = record_save(locked, actor=actor, kind=ChangeKind.PAID, fields=record_changed_fields(locked, before))
     return record_sync(invoice, saved)
 
 
@@ -212,11 +193,11 @@ def invoice_mark_paid(*, invoice: Invoice, actor, paid_date=None, partial=False)
 def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
     """Cancel an active invoice."""
     locked = _require_active(invoice)
-    before = _values(locked)
+    before = record_values(locked)
     locked.state = InvoiceState.CANCELED
     locked.status_reason = InvoiceStatusReason.CANCELED
     _set_base_amount(locked)  # canceled at the day's rate, which a later rate does not change
-    saved = record_save(locked, actor=actor, kind=ChangeKind.CANCELED, fields=_changed_fields(locked, before))
+    saved = record_save(locked, actor=actor, kind=ChangeKind.CANCELED, fields=record_changed_fields(locked, before))
     return record_sync(invoice, saved)
 
 

@@ -13,18 +13,18 @@ from crm.services import (
     expect_version,
     record_apply,
     record_bulk_save,
+    record_changed_fields,
     record_delete,
     record_reassign,
     record_save,
     record_sync,
+    record_values,
     require_version,
 )
 from opportunities.models import Opportunity, OpportunityState, OpportunityStatusReason
 
 # An exchange rate in SQL, the size of crm.models.ExchangeRate.rate.
 _RATE = DecimalField(max_digits=18, decimal_places=6)
-# Written by record_save itself on every save, so never part of a workflow's changed fields.
-_AUDIT_FIELDS = frozenset({"created_at", "created_by", "modified_at", "modified_by", "version"})
 
 
 def _fill_account_from_contact(opportunity: Opportunity) -> None:
@@ -84,25 +84,6 @@ def _open_reasons():
     return (OpportunityStatusReason.IN_PROGRESS, OpportunityStatusReason.ON_HOLD)
 
 
-def _values(opportunity: Opportunity) -> dict:
-    """The opportunity's field values by field name, as they are on this instance."""
-    return {
-        field.name: getattr(opportunity, field.attname)
-        for field in opportunity._meta.concrete_fields
-        if not field.primary_key and field.name not in _AUDIT_FIELDS
-    }
-
-
-def _changed_fields(opportunity: Opportunity, before: dict) -> list[str]:
-    """The names of the fields whose values differ from ``before``: the only columns the save writes.
-
-    So that a column changed meanwhile by a path that does not check versions
-    (opportunity_base_amounts_recalculate, a data fix) is not written back with
-    the value this workflow read.
-    """
-    return [name for name, value in _values(opportunity).items() if value != before[name]]
-
-
 def _lock_open(opportunity: Opportunity) -> Opportunity:
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.state != OpportunityState.OPEN:
@@ -119,7 +100,7 @@ def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_
         actual_revenue = Opportunity._meta.get_field("actual_revenue").to_python(actual_revenue)
     if actual_revenue is None or actual_revenue < 0:
         raise ValidationError({"actual_revenue": _("Give the actual revenue (zero or more).")}, code="revenue")
-    before = _values(locked)
+    before = record_values(locked)
     locked.state = OpportunityState.WON
     locked.status_reason = OpportunityStatusReason.WON
     locked.sales_stage = "close"
@@ -127,7 +108,7 @@ def opportunity_close_as_won(*, opportunity: Opportunity, actual_revenue, close_
     locked.actual_revenue = actual_revenue
     locked.actual_close_date = close_date or timezone.localdate()
     _set_base_amount(locked)  # closed at the day's rate, which a later rate does not change
-    saved = record_save(locked, actor=actor, kind=ChangeKind.WON, fields=_changed_fields(locked, before))
+    saved = record_save(locked, actor=actor, kind=ChangeKind.WON, fields=record_changed_fields(locked, before))
     return record_sync(opportunity, saved)
 
 
@@ -137,14 +118,14 @@ def opportunity_close_as_lost(*, opportunity: Opportunity, status_reason, close_
     locked = _lock_open(opportunity)
     if status_reason not in (OpportunityStatusReason.CANCELED, OpportunityStatusReason.OUT_SOLD):
         raise ValidationError({"status_reason": _("A lost opportunity is canceled or out-sold.")}, code="reason")
-    before = _values(locked)
+    before = record_values(locked)
     locked.state = OpportunityState.LOST
     locked.status_reason = status_reason
     locked.probability = 0
     locked.actual_revenue = None
     locked.actual_close_date = close_date or timezone.localdate()
     _set_base_amount(locked)  # closed at the day's rate, which a later rate does not change
-    saved = record_save(locked, actor=actor, kind=ChangeKind.LOST, fields=_changed_fields(locked, before))
+    saved = record_save(locked, actor=actor, kind=ChangeKind.LOST, fields=record_changed_fields(locked, before))
     return record_sync(opportunity, saved)
 
 
@@ -155,13 +136,13 @@ def opportunity_reopen(*, opportunity: Opportunity, actor) -> Opportunity:
     if locked.state == OpportunityState.OPEN:
         raise ValidationError(_("This opportunity is already open."), code="already_open")
     require_version(opportunity, locked)
-    before = _values(locked)
+    before = record_values(locked)
     locked.state = OpportunityState.OPEN
     locked.status_reason = OpportunityStatusReason.IN_PROGRESS
     locked.actual_revenue = None
     locked.actual_close_date = None
     _set_base_amount(locked)  # open again: at today's rate
-    saved = record_save(locked, actor=actor, kind=ChangeKind.REOPENED, fields=_changed_fields(locked, before))
+    saved = record_save(locked, actor=actor, kind=ChangeKind.REOPENED, fields=record_changed_fields(locked, before))
     return record_sync(opportunity, saved)
 
 
