@@ -79,3 +79,42 @@ def test_a_missing_required_field_stops_the_wizard_with_the_message(page, settin
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("alert")).to_contain_text("Account Name is required and no column goes to it")
     assert not Account.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "ro"])
+def test_the_wizard_steps_fit_a_phone_and_pass_axe_in_both_languages(
+    page, live_server, settings, tmp_path, tmp_path_factory, language
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm.imports.engine import ImportOptions
+    from crm.imports.wizard import import_job_prepare, import_job_set_columns
+    from tests.browser.test_phone_width import OVERFLOW
+    from tests.browser.workspace import DESKTOP, PHONE, screenshots_dir
+
+    settings.MEDIA_ROOT = tmp_path
+    manager = SalesManagerFactory(username="maria.manager")
+    rows = [ROWS[0] + ["Address 1: Street 2"], ROWS[1] + ["Hala 3, corp B, etaj 2, biroul 14"]]
+    job = import_job_prepare(
+        actor=manager,
+        target="accounts",
+        uploaded_file=SimpleUploadedFile("firme.csv", csv_bytes(rows)),
+        options=ImportOptions(target="accounts"),
+    )
+    import_job_set_columns(job=job, actor=manager, chosen={0: "name", 1: "industry", 2: "email", 3: "", 4: "street_2"})
+    folder = screenshots_dir(tmp_path_factory)
+    sign_in(page, "maria.manager")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    problems = []
+    for step in ("map", "values", "review"):
+        for size, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
+            page.set_viewport_size(size)
+            page.goto(f"/imports/{job.pk}/{step}/")
+            page.screenshot(path=folder / f"{language}-{label}-import-wizard-{step}.png", full_page=True)
+            if label == "phone":
+                found = page.evaluate(OVERFLOW)
+                if found["scrollWidth"] > found["innerWidth"]:
+                    problems.append(f"{step}: the page is {found['scrollWidth']} px wide, the screen 390 px")
+                problems += [f"{step}: {offender}" for offender in found["offenders"][:8]]
+            problems += [f"{step} at {label}: {line}" for line in describe(axe_violations(page)).splitlines()]
+    assert not problems, "\n".join(problems)
