@@ -83,6 +83,27 @@ def import_job_start(
     The file is checked first (``checked``: what import_file_check returned, when the caller's form
     already ran it): a file that cannot be imported raises ValidationError and nothing is recorded.
     """
+    job, table = import_job_record(
+        actor=actor,
+        target=target,
+        uploaded_file=uploaded_file,
+        options=options,
+        source=source,
+        checked=checked,
+        encoding=encoding,
+    )
+    launch(job, table=table)
+    return job
+
+
+def import_job_record(
+    *, actor, target, uploaded_file, options, source=ImportSource.WEB, checked=UNCHECKED, encoding="",
+    state=ImportState.QUEUED,
+):
+    """Check ``uploaded_file`` (unless ``checked``), store it with a new job in ``state``; return (job, its Table).
+
+    The caller holds the transaction. A file that cannot be imported raises ValidationError, recording nothing.
+    """
     require_import_permission(actor, target)
     table = import_file_check(uploaded_file, encoding=encoding or None) if checked is UNCHECKED else checked
     job = ImportJob(
@@ -93,16 +114,17 @@ def import_job_start(
         create_missing_accounts=options.create_missing_accounts,
         dry_run=options.dry_run,
         source=source,
+        state=state,
         file_name=getattr(uploaded_file, "name", "") or "upload",
         file_size=getattr(uploaded_file, "size", 0) or 0,
         file_format=table.format if table is not None else "",
         total_rows=table.total if table is not None else None,
+        headers=list(table.headers) if table is not None else [],
         created_by=actor,
     )
     job.file.save(job.file_name.rsplit("/", 1)[-1], File(uploaded_file), save=False)
     job.save()
-    launch(job, table=table)
-    return job
+    return job, table
 
 
 def launch(job, *, table, read_size=None):

@@ -10,16 +10,15 @@ when a file with the same headers comes again and used by ``import_data --map``.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from crm.imports.columns import PAIRED, suggest_columns
 from crm.imports.engine import _choice_lookup
-from crm.imports.models import DataMap, ImportJob, ImportSource, ImportState
+from crm.imports.models import DataMap, ImportJob, ImportState
 from crm.imports.readers import ENCODING_NAMES, FileRefused, open_table
 from crm.imports.registry import import_kind
-from crm.imports.services import import_file_check, launch, require_import_permission
+from crm.imports.services import UNCHECKED, import_job_record, launch
 from crm.imports.values import clean_text, normalize_label
 
 SAMPLE_ROWS = 10_000  # rows read for the sample values and the distinct values of the choice fields
@@ -27,28 +26,17 @@ MOST_VALUES = 200  # distinct values of one choice field offered for mapping
 
 
 @transaction.atomic
-def import_job_prepare(*, actor, target, uploaded_file, options, checked=None, encoding="") -> ImportJob:
+def import_job_prepare(*, actor, target, uploaded_file, options, checked=UNCHECKED, encoding="") -> ImportJob:
     """Keep ``uploaded_file`` with a job in the DRAFT state for the wizard's steps; nothing is imported yet."""
-    require_import_permission(actor, target)
-    table = checked if checked is not None else import_file_check(uploaded_file, encoding=encoding or None)
-    job = ImportJob(
-        encoding=encoding or "",
+    job, _table = import_job_record(
+        actor=actor,
         target=target,
-        mode=options.mode,
-        all_or_nothing=options.all_or_nothing,
-        create_missing_accounts=options.create_missing_accounts,
-        dry_run=options.dry_run,
-        source=ImportSource.WEB,
+        uploaded_file=uploaded_file,
+        options=options,
+        checked=checked,
+        encoding=encoding,
         state=ImportState.DRAFT,
-        file_name=getattr(uploaded_file, "name", "") or "upload",
-        file_size=getattr(uploaded_file, "size", 0) or 0,
-        file_format=table.format if table is not None else "",
-        total_rows=table.total if table is not None else None,
-        headers=list(table.headers) if table is not None else [],
-        created_by=actor,
     )
-    job.file.save(job.file_name.rsplit("/", 1)[-1], File(uploaded_file), save=False)
-    job.save()
     return job
 
 
