@@ -224,7 +224,7 @@ class AccountImporter(Importer):
             for account in queryset.with_number_keys(numbers):
                 by_number[account.number_key] = account
         if names:
-            for account in queryset.filter(name__in=names):
+            for account in queryset.filter(name__one_of=list(names)):
                 by_name[account.name].append(account)
         if ahead is not None:
             # Planned ahead, without row locks: the writer updates a matched record only while it is at the
@@ -241,7 +241,7 @@ class AccountImporter(Importer):
 
     def any_exist(self, kind, numbers, names):
         return (bool(numbers) and Account.objects.with_number_keys(numbers).exists()) or (
-            bool(names) and Account.objects.filter(name__in=names).exists()
+            bool(names) and Account.objects.filter(name__one_of=list(names)).exists()
         )
 
 
@@ -268,7 +268,7 @@ def find_accounts(refs, *, missing_ok=False):
         for account in accounts.with_number_keys(numbers):
             by_number[account.number_key] = account
     if names:
-        for account in accounts.filter(name__in=names):
+        for account in accounts.filter(name__one_of=list(names)):
             by_name[account.name].append(account)
     found, errors, missing = {}, {}, {}
     for ref in refs:

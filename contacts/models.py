@@ -18,11 +18,11 @@ class PreferredContactMethod(models.TextChoices):
 class ContactQuerySet(models.QuerySet):
     def with_email_keys(self, keys):
         """Contacts whose email in lower case is among ``keys``, with ``email_key`` (B-tree on LOWER(email))."""
-        return self.annotate(email_key=Lower("email")).filter(email_key__in=keys)
+        return self.annotate(email_key=Lower("email")).filter(email_key__one_of=list(keys))
 
     def with_last_name_keys(self, keys):
         """Contacts whose last name in lower case is among ``keys`` (B-tree on LOWER(last_name))."""
-        return self.annotate(last_name_key=Lower("last_name")).filter(last_name_key__in=keys)
+        return self.annotate(last_name_key=Lower("last_name")).filter(last_name_key__one_of=list(keys))
 
 
 class Contact(OwnedRecord, PostalAddress):

@@ -10,7 +10,7 @@ class CrmConfig(AppConfig):
     def ready(self):
         from django.db.models import fields
 
-        from crm import checks  # noqa: F401 (registers the system checks)
+        from crm import checks, lookups  # noqa: F401 (register the system checks and the one_of lookup)
         from crm.exports.sources import autodiscover as autodiscover_exports
         from crm.imports.registry import autodiscover as autodiscover_imports
         from crm.roles import sync_security_roles

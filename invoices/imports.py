@@ -165,7 +165,7 @@ class InvoiceImporter(Importer):
         )
 
     def any_exist(self, kind, numbers):
-        return bool(numbers) and Invoice.objects.filter(invoice_number__in=numbers).exists()
+        return bool(numbers) and Invoice.objects.filter(invoice_number__one_of=list(numbers)).exists()
 
     def _existing(self, numbers):
         ahead = self._ahead_of

@@ -158,7 +158,7 @@ class OpportunityImporter(Importer):
         return BatchKeys(topics=frozenset(row.data["topic"] for row in batch if row.data.get("topic")))
 
     def any_exist(self, kind, topics):
-        return bool(topics) and Opportunity.objects.filter(topic__in=topics).exists()
+        return bool(topics) and Opportunity.objects.filter(topic__one_of=list(topics)).exists()
 
     @staticmethod
     def _key(topic, account_id, contact_id):
@@ -174,7 +174,7 @@ class OpportunityImporter(Importer):
             queryset = queryset.select_for_update(of=("self",))
         found = defaultdict(list)
         if topics:
-            for opportunity in queryset.filter(topic__in=topics):
+            for opportunity in queryset.filter(topic__one_of=list(topics)):
                 found[self._key(opportunity.topic, opportunity.account_id, opportunity.contact_id)].append(opportunity)
         if ahead is not None:
             # Planned ahead: matched records are written only at the version read here.
