@@ -55,7 +55,8 @@ class AccountQuerySet(models.QuerySet):
         condition on '' matches the index's own), never the trigram index the
         search uses, which is on UPPER(account_number).
         """
-        return self.exclude(account_number="").annotate(number_key=Lower("account_number")).filter(number_key__one_of=list(keys))
+        keyed = self.exclude(account_number="").annotate(number_key=Lower("account_number"))
+        return keyed.filter(number_key__one_of=list(keys))
 
 
 class Account(OwnedRecord, PostalAddress):
