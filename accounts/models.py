@@ -141,7 +141,6 @@ class Account(OwnedRecord, PostalAddress):
             ),
         ]
         indexes = [
-            models.Index(fields=["name"], name="account_name_idx"),
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
             models.Index(fields=["status", "name"], name="account_status_name_idx"),
         ]

@@ -40,6 +40,7 @@ class Contact(OwnedRecord, PostalAddress):
         blank=True,
         related_name="contacts",
         verbose_name=_("account"),
+        db_index=False,  # contact_account_name_idx leads with it
     )
     email = models.EmailField(_("email"), blank=True)
     business_phone = models.CharField(_("business phone"), max_length=40, blank=True)
@@ -72,7 +73,6 @@ class Contact(OwnedRecord, PostalAddress):
         ]
         indexes = [
             models.Index(fields=["account", "last_name", "first_name"], name="contact_account_name_idx"),
-            models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),
             models.Index(Lower("email"), name="contact_email_idx"),
             models.Index(Lower("last_name"), name="contact_last_name_lower_idx"),
             models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),

@@ -111,6 +111,68 @@ class RemoveConstraintConcurrently(migrations.RemoveConstraint):
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.name)}")
 
 
+class RemoveIndexConcurrently(migrations.RemoveIndex):
+    """RemoveIndex, dropped with DROP INDEX CONCURRENTLY on PostgreSQL (rebuilt so when reversed), as usual elsewhere.
+
+    The migration holding it must set ``atomic = False``.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = from_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            schema_editor.remove_index(model, index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            index = to_state.models[app_label, self.model_name_lower].get_index_by_name(self.name)
+            schema_editor.add_index(model, index, concurrently=True)
+
+
+class DropFieldIndexConcurrently(migrations.AlterField):
+    """AlterField to ``db_index=False`` for a foreign key whose own index another index now leads with.
+
+    On PostgreSQL the field's single-column index (Django's generated name,
+    found in the catalog) is dropped with DROP INDEX CONCURRENTLY, and built
+    concurrently when reversed; elsewhere AlterField runs as usual. The
+    migration holding it must set ``atomic = False``.
+    """
+
+    def _column(self, state, app_label):
+        return state.apps.get_model(app_label, self.model_name)._meta.get_field(self.name).column
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        column = self._column(from_state, app_label)
+        for name in schema_editor._constraint_names(model, [column], index=True, unique=False, primary_key=False):
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(name)}")
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        column = self._column(to_state, app_label)
+        name = schema_editor._create_index_name(model._meta.db_table, [column])
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {schema_editor.quote_name(name)} "
+            f"ON {schema_editor.quote_name(model._meta.db_table)} ({schema_editor.quote_name(column)})"
+        )
+
+    def describe(self):
+        return f"Drop the index of {self.model_name}.{self.name} concurrently, covered by another index"
+
+
 # Rows one backfill transaction updates: short enough that no row lock is held for long on a live site.
 BACKFILL_BATCH_ROWS = 20_000
 

@@ -57,6 +57,7 @@ class Invoice(OwnedRecord):
         blank=True,
         related_name="invoices",
         verbose_name=_("account"),
+        db_index=False,  # invoice_account_recent_idx leads with it
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -65,6 +66,7 @@ class Invoice(OwnedRecord):
         blank=True,
         related_name="invoices",
         verbose_name=_("contact"),
+        db_index=False,  # invoice_contact_recent_idx leads with it
     )
     opportunity = models.ForeignKey(
         "opportunities.Opportunity",
@@ -142,7 +144,6 @@ class Invoice(OwnedRecord):
             models.Index(fields=["contact", "-invoice_date"], name="invoice_contact_recent_idx"),
             models.Index(fields=["state", "due_date"], name="invoice_state_due_idx"),
             models.Index(fields=["owner", "-invoice_date"], name="invoice_owner_recent_idx"),
-            models.Index(fields=["name"], name="invoice_name_idx"),
         ]
 
     def __str__(self):

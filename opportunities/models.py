@@ -49,6 +49,7 @@ class Opportunity(OwnedRecord):
         blank=True,
         related_name="opportunities",
         verbose_name=_("account"),
+        db_index=False,  # opportunity_account_recent_idx leads with it
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -57,6 +58,7 @@ class Opportunity(OwnedRecord):
         blank=True,
         related_name="opportunities",
         verbose_name=_("contact"),
+        db_index=False,  # opportunity_contact_recent_idx leads with it
     )
     estimated_revenue = MoneyField(
         _("estimated revenue"), null=True, blank=True, validators=[MinValueValidator(0)]
@@ -132,7 +134,6 @@ class Opportunity(OwnedRecord):
             models.Index(fields=["contact", "-modified_at"], name="opportunity_contact_recent_idx"),
             models.Index(fields=["state", "sales_stage"], name="opportunity_state_stage_idx"),
             models.Index(fields=["owner", "-modified_at"], name="opportunity_owner_recent_idx"),
-            models.Index(fields=["topic"], name="opportunity_topic_idx"),
         ]
 
     def __str__(self):

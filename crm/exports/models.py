@@ -53,7 +53,11 @@ class ExportJob(JobProgress, models.Model):
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True, max_length=300)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("exported by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("exported by"),
+        db_index=False,  # exportjob_user_created_idx leads with it
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     started_at = models.DateTimeField(_("started on"), null=True, blank=True)

@@ -101,6 +101,7 @@ class ChangeEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("account"),
+        db_index=False,  # change_account_recent_idx leads with it
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -110,6 +111,7 @@ class ChangeEvent(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("contact"),
+        db_index=False,  # change_contact_recent_idx leads with it
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 

@@ -83,7 +83,11 @@ class ImportJob(JobProgress, models.Model):
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     failed_count = models.PositiveIntegerField(_("failed"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("imported by"),
+        db_index=False,  # importjob_user_created_idx leads with it
     )
     created_at = models.DateTimeField(_("created on"), auto_now_add=True)
     started_at = models.DateTimeField(_("started on"), null=True, blank=True)
