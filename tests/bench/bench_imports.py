@@ -13,7 +13,10 @@ duplicate matching, job records), each in its own process so its peak memory
 the ceilings: reading each file alone (csv module, openpyxl read-only) and, on
 PostgreSQL, COPY of the account CSV into a bare table and into the accounts
 table itself (its indexes, checks and foreign keys; rolled back). It is a benchmark, not a test: figures
-depend on the machine and its load. --memory-rows N also imports an N-row
+depend on the machine and its load. Each case also prints the CPU time a row took in
+the importing process (all its threads) and, when the PostgreSQL server runs on this machine,
+in the server's processes (from /proc), and for accounts from CSV the rate those two allow on
+two cores, where Python's threads share one core. --memory-rows N also imports an N-row
 account CSV into SQLite to compare peak memory with the --rows run.
 """
 
@@ -202,6 +205,29 @@ def copy_into_accounts_rate(url, path, owner_id):
 # Cases, each in its own process -----------------------------------------------------------------
 
 
+def postgres_cpu_seconds():
+    """CPU seconds the local PostgreSQL server's processes have used (its exited backends' through the
+    postmaster's children times), from /proc; None when the server is not on this machine or not readable."""
+    total, found = 0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        if name.startswith("postgres"):
+            found = True
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
+def own_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of this process
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_memory_mb():
     """This process's peak resident memory. Linux's VmHWM, because ru_maxrss keeps the peak of the parent
     that started it (the benchmark, after writing the files) across fork and exec."""
@@ -263,6 +289,8 @@ def case(argv):
         return
     user = get_user_model().objects.get(username="bench")
     path = argv[1]
+    server_cpu = postgres_cpu_seconds() if connection.vendor == "postgresql" else None
+    own_cpu = own_cpu_seconds()
     start = time.perf_counter()
     if kind == "baseline":
         import tablib
@@ -295,8 +323,13 @@ def case(argv):
         summary = outcome.summary()
         del ImportOptions
     seconds = time.perf_counter() - start
+    own_cpu = own_cpu_seconds() - own_cpu
+    if server_cpu is not None and (server_now := postgres_cpu_seconds()) is not None:
+        server_cpu = server_now - server_cpu
     peak = peak_memory_mb()
-    print(json.dumps({"rows": rows, "seconds": seconds, "rate": rows / seconds, "peak_mb": peak, "summary": summary}))
+    print(json.dumps({"rows": rows, "seconds": seconds, "rate": rows / seconds, "peak_mb": peak, "summary": summary,
+                      "python_us": 1e6 * own_cpu / rows,
+                      "postgres_us": None if server_cpu is None else 1e6 * server_cpu / rows}))
 
 
 def database_url(name, directory):
@@ -338,13 +371,15 @@ def main():
         for database in filter(None, options.databases.split(",")):
             url = database_url(database, directory)
             owner = run_case(url, "setup")["user"]
+            accounts_cpu = copy_ceiling = None
             if database == "postgres":
                 rate = copy_rate(url, files[("accounts", "csv")])
                 print(f"{'PostgreSQL COPY of the accounts CSV':<44}{rate:>12,.0f}")
                 run_case(url, "reset")
-                rate = copy_into_accounts_rate(url, files[("accounts", "csv")], owner)
+                rate = copy_ceiling = copy_into_accounts_rate(url, files[("accounts", "csv")], owner)
                 print(f"{'  the same into the accounts table':<44}{rate:>12,.0f}   (its indexes, checks and keys)")
-            print(f"\n{database}: {'case':<38}{'rows/s':>10}{'x baseline':>12}{'% of read':>11}{'peak MB':>10}")
+            print(f"\n{database}: {'case':<38}{'rows/s':>10}{'x baseline':>12}{'% of read':>11}{'peak MB':>10}"
+                  f"{'CPU µs/row: Python':>20}{'PostgreSQL':>12}")
             run_case(url, "reset")
             baseline = run_case(url, "baseline", str(baseline_file(directory, options.baseline_rows, owner)))
             print(f"{'':10}{'accounts csv, default ModelResource':<38}{baseline['rate']:>10,.0f}{1:>12.1f}"
@@ -357,8 +392,20 @@ def main():
                     result = run_case(url, target, str(files[(target, file_format)]))
                     share = 100 * result["rate"] / ceilings[(target, file_format)]
                     label = "invoice lines" if target == "invoices" else target
+                    server = "" if result["postgres_us"] is None else f"{result['postgres_us']:>12.0f}"
                     print(f"{'':10}{f'{label} {file_format}, real path':<38}{result['rate']:>10,.0f}"
-                          f"{result['rate'] / baseline['rate']:>12.1f}{share:>10.0f}%{result['peak_mb']:>10.0f}")
+                          f"{result['rate'] / baseline['rate']:>12.1f}{share:>10.0f}%{result['peak_mb']:>10.0f}"
+                          f"{result['python_us']:>20.0f}{server}")
+                    if database == "postgres" and target == "accounts" and file_format == "csv":
+                        accounts_cpu = result
+            if database == "postgres" and "csv" in formats and accounts_cpu["postgres_us"] is not None:
+                python_us, server_us = accounts_cpu["python_us"], accounts_cpu["postgres_us"]
+                # Python's threads share one core (the GIL); the server has the other; both share the two.
+                bound = 1e6 / max(python_us, server_us, (python_us + server_us) / 2)
+                print(f"\n  accounts csv: {python_us:.0f} µs of Python and {server_us:.0f} µs of PostgreSQL CPU a row; "
+                      f"on 2 cores at most {bound:,.0f} rows/s ({100 * bound / copy_ceiling:.0f}% of the COPY into "
+                      f"the accounts table), against {accounts_cpu['rate']:,.0f} measured "
+                      f"({100 * accounts_cpu['rate'] / copy_ceiling:.0f}%)")
         if options.memory_rows:
             url = database_url("sqlite", directory)
             run_case(url, "setup")
