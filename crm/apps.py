@@ -11,6 +11,7 @@ class CrmConfig(AppConfig):
         from django.db.models import fields
 
         from crm import checks, lookups  # noqa: F401 (register the system checks and the one_of lookup)
+        from crm.activities.registry import autodiscover as autodiscover_timelines
         from crm.exports.sources import autodiscover as autodiscover_exports
         from crm.imports.registry import autodiscover as autodiscover_imports
         from crm.roles import sync_security_roles
@@ -19,6 +20,7 @@ class CrmConfig(AppConfig):
         # Each app's imports.py registers what it imports; its exports.py its lists' exports.
         autodiscover_imports()
         autodiscover_exports()
+        autodiscover_timelines()  # each app's timeline.py: what its records' timelines roll up
         # The empty choice of every select: Django's own words, marked again here so that our catalog has them
         # to translate (Django's Romanian catalog lacks them).
         fields.BLANK_CHOICE_LABEL = _("- Select an option -")

@@ -111,6 +111,26 @@ class RemoveConstraintConcurrently(migrations.RemoveConstraint):
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(self.name)}")
 
 
+class AddCheckConstraintNotValid(migrations.AddConstraint):
+    """AddConstraint for a check constraint, on PostgreSQL added NOT VALID and then validated.
+
+    ADD CONSTRAINT ... CHECK scans the whole table under a lock that blocks every write; NOT VALID
+    checks only new rows, and VALIDATE CONSTRAINT then scans the old ones under a lock that lets
+    reads and writes go on. The migration holding it must set ``atomic = False``, so that the
+    two statements commit apart.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return
+        schema_editor.execute(f"{self.constraint.create_sql(model, schema_editor)} NOT VALID")
+        table, name = schema_editor.quote_name(model._meta.db_table), schema_editor.quote_name(self.constraint.name)
+        schema_editor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+
+
 class RemoveIndexConcurrently(migrations.RemoveIndex):
     """RemoveIndex, dropped with DROP INDEX CONCURRENTLY on PostgreSQL (rebuilt so when reversed), as usual elsewhere.
 

@@ -21,6 +21,7 @@ SALES_MODELS = {
     "contacts": ["contact"],
     "opportunities": ["opportunity"],
     "invoices": ["invoice", "invoiceline"],
+    "activities": ["activity"],
 }
 
 

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "contacts",
     "opportunities",
     "invoices",
+    # Notes, tasks, phone calls, appointments and emails about the records above; after them, as it links them.
+    "crm.activities",
     # Sign-in throttling and lockout; two-factor sign-in (authenticator apps and recovery codes).
     "axes",
     "django_otp",

@@ -22,7 +22,10 @@ class SiteMapGroup:
 SITE_MAP = (
     SiteMapGroup(
         _("My Work"),
-        (SiteMapItem(_("Dashboard"), "dashboard:index", "dashboard", "opportunities.view_opportunity"),),
+        (
+            SiteMapItem(_("Dashboard"), "dashboard:index", "dashboard", "opportunities.view_opportunity"),
+            SiteMapItem(_("My Activities"), "activities:mine", "activities", "activities.view_activity"),
+        ),
     ),
     SiteMapGroup(
         _("Customers"),

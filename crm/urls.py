@@ -25,6 +25,7 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("invoices/", include("invoices.urls")),
+    path("activities/", include("crm.activities.urls")),
     path("pick/", include(([path("<str:source>/", pickers.pick, name="pick")], "crm"))),
     path("dashboard/", include("crm.dashboard.urls")),
     path("imports/", include("crm.imports.urls")),

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from accounts.models import Account
 from contacts.models import Contact
 from crm import roles
+from crm.activities.models import Activity, ActivityKind
 from invoices.models import Invoice, InvoiceLine
 from opportunities.models import Opportunity
 
@@ -98,3 +99,15 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     invoice = factory.SubFactory(InvoiceFactory)
     description = "Abonament lunar"
     unit_price = Decimal("100.00")
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """An open task about an account, unless told otherwise."""
+
+    class Meta:
+        model = Activity
+
+    kind = ActivityKind.TASK
+    subject = factory.Sequence(lambda n: f"Ofertă {n}")
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.SubFactory(SalespersonFactory)

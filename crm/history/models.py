@@ -1,4 +1,4 @@
-"""The change history: one row per change made to an account, contact, opportunity or invoice."""
+"""The change history: one row per change made to an account, contact, opportunity, invoice or activity."""
 
 import datetime
 from decimal import Decimal, InvalidOperation
@@ -41,6 +41,8 @@ class ChangeKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     PAID = "paid", _("Invoice paid")
     CANCELED = "canceled", _("Invoice canceled")
+    COMPLETED = "completed", pgettext_lazy("kind of change", "Completed")
+    ACTIVITY_CANCELED = "activity_canceled", _("Activity canceled")
 
 
 class RecordType(models.TextChoices):
@@ -48,6 +50,7 @@ class RecordType(models.TextChoices):
     CONTACT = "contact", _("Contact")
     OPPORTUNITY = "opportunity", _("Opportunity")
     INVOICE = "invoice", _("Invoice")
+    ACTIVITY = "activity", _("Activity")
 
 
 # The model behind each record type, as "app_label.ModelName".
@@ -56,6 +59,7 @@ RECORD_MODELS = {
     RecordType.CONTACT: "contacts.Contact",
     RecordType.OPPORTUNITY: "opportunities.Opportunity",
     RecordType.INVOICE: "invoices.Invoice",
+    RecordType.ACTIVITY: "activities.Activity",
 }
 
 

@@ -36,3 +36,19 @@ def timeline(*, user, account=None, contact=None, kind=None):
         .select_related("actor")
         .order_by("-occurred_at", "-pk")
     )
+
+
+def record_changes(user, record):
+    """The change-history entries a record's Timeline shows: an account's or a contact's with what concerns it
+    (timeline above), any other record's own; None when the user may not read that history."""
+    record_type = record._meta.model_name
+    if record_type not in readable_record_types(user):
+        return None
+    if record_type == RecordType.ACCOUNT:
+        return timeline(user=user, account=record)
+    if record_type == RecordType.CONTACT:
+        return timeline(user=user, contact=record)
+    own = ChangeEvent.objects.filter(record_type=record_type, record_id=record.pk)
+    return own.annotate(job_changes=Value(1, output_field=IntegerField())).select_related("actor").order_by(
+        "-occurred_at", "-pk"
+    )

@@ -83,7 +83,7 @@ def walk_the_crm(watch, book):
 
     watch.visit(f"/accounts/{account.pk}/")
     page.wait_for_selector(htmx_settled("#account-figures[aria-labelledby]"))
-    page.wait_for_selector(f"{htmx_settled('#account-timeline')} .timeline-entry")
+    page.wait_for_selector(f"{htmx_settled('#timeline')} .timeline-entry")
     watch.check()
 
     watch.visit(f"/accounts/{account.pk}/edit/")
@@ -96,7 +96,7 @@ def walk_the_crm(watch, book):
     expect(page.get_by_role("link", name="Mihai Ionescu")).to_be_visible()
     watch.visit(f"/contacts/{contact.pk}/")
     page.wait_for_selector(htmx_settled("#contact-figures[aria-labelledby]"))
-    page.wait_for_selector(f"{htmx_settled('#contact-timeline')} .timeline-entry")
+    page.wait_for_selector(f"{htmx_settled('#timeline')} .timeline-entry")
     watch.check()
 
     watch.visit("/opportunities/")

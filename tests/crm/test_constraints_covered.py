@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-SALES_APPS = ["accounts", "contacts", "opportunities", "invoices"]
+SALES_APPS = ["accounts", "contacts", "opportunities", "invoices", "activities"]
 TESTS = Path(__file__).resolve().parent.parent
 
 

@@ -8,7 +8,7 @@ from crm import roles
 
 pytestmark = pytest.mark.django_db
 
-SALES_MODELS = ["account", "contact", "opportunity", "invoice"]
+SALES_MODELS = ["account", "contact", "opportunity", "invoice", "activity"]
 
 
 def codenames(group_name):

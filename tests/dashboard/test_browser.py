@@ -138,15 +138,15 @@ def test_account_summary_loads_its_figures_and_history_panels(dashboard_page, li
     sign_in(page, live_server, manager, account.get_absolute_url())
     # htmx replaces the placeholders with the panels.
     page.wait_for_selector("#account-figures table")
-    page.wait_for_selector(f"{htmx_settled('#account-timeline')} .timeline-entry")
+    page.wait_for_selector(f"{htmx_settled('#timeline')} .timeline-entry")
     cell = page.locator('#account-figures tr[data-currency="RON"] [data-figure="weighted"]')
     assert number(cell.inner_text()) == Decimal("500.00")
-    assert page.locator("#account-timeline .timeline-entry").count() == 2  # the account and its opportunity
-    page.select_option("#account-timeline select[name=kind]", "deleted")  # swapped in by htmx
-    page.wait_for_selector(f"{htmx_settled('#account-timeline')} >> text=No changes recorded.")
-    page.select_option("#account-timeline select[name=kind]", "")
-    page.wait_for_selector(f"{htmx_settled('#account-timeline')} .timeline-entry")
-    assert page.locator("#account-timeline .timeline-entry").count() == 2
+    assert page.locator("#timeline .timeline-entry").count() == 2  # the account's and its opportunity's creation
+    page.select_option("#timeline select[name=kind]", "note")  # swapped in by htmx
+    page.wait_for_selector(f"{htmx_settled('#timeline')} >> text=Nothing on the timeline yet.")
+    page.select_option("#timeline select[name=kind]", "")
+    page.wait_for_selector(f"{htmx_settled('#timeline')} .timeline-entry")
+    assert page.locator("#timeline .timeline-entry").count() == 2
 
 
 def test_manager_opens_an_account_figures_and_includes_child_accounts(dashboard_page, live_server):

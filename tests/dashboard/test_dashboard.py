@@ -284,11 +284,13 @@ def test_query_count_does_not_grow_with_data(client, salesperson, django_assert_
             page = client.get(reverse("dashboard:index"), {"owner": salesperson.pk}).text
         counts.append(len(queries))
         assert 'id="missing-rates" data-currencies="EUR"' in page
-        assert page.count('class="figure-tile') == 8
+        # the figures, and the viewer's overdue and due-today activities
+        assert page.count('class="figure-tile') == 8 + 2
     assert counts[0] == counts[1], [q["sql"] for q in queries.captured_queries]
     # session, user, permissions (2), owners for the filter form and the chosen owner, figures per currency and in
-    # base (2), pipeline, won/lost, invoiced, paid, top accounts, overdue, closing list and total
-    with django_assert_max_num_queries(16):
+    # base (2), pipeline, won/lost, invoiced, paid, top accounts, overdue, closing list and total; the viewer's
+    # activity counts and next activities
+    with django_assert_max_num_queries(18):
         client.get(reverse("dashboard:index"), {"owner": salesperson.pk})
 
 

@@ -18,13 +18,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import QueryDict
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from accounts.models import Account
+from crm.activities.models import ActivityKind
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
 from crm.models import SavedView
 from tests.factories import (
     AccountFactory,
+    ActivityFactory,
     ContactFactory,
     InvoiceFactory,
     InvoiceLineFactory,
@@ -90,6 +93,7 @@ class Records:
     import_job: ImportJob
     export_job: ExportJob
     saved_view: SavedView
+    activity: object
 
 
 def make_records(owner) -> Records:
@@ -116,7 +120,10 @@ def make_records(owner) -> Records:
                                           state=ExportState.COMPLETED)
     export_job.file.save("accounts.csv", ContentFile(b"Account Name\r\n"), save=True)
     saved_view = SavedView.objects.create(user=owner, list_key="accounts", name="Mine", filters={"scope": "mine"})
-    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view)
+    # An open appointment about the account: every activity page and command applies to it, its .ics too.
+    activity = ActivityFactory(owner=owner, account=account, kind=ActivityKind.APPOINTMENT, subject="Prezentare",
+                               due_at=timezone.now())
+    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity)
 
 
 # The record a URL's ``pk`` names, by the URL's namespace.
@@ -128,6 +135,14 @@ PK_RECORDS = {
     "imports": "import_job",
     "exports": "export_job",
     "lists": "saved_view",
+    "activities": "activity",
+}
+# Routes whose pk names another record than their namespace's: the record a timeline, a note or a new activity is
+# about (regarding_type, below, says an account).
+PK_ROUTE_RECORDS = {
+    "activities:timeline": "account",
+    "activities:note_create": "account",
+    "activities:create": "account",
 }
 # Arguments that are not record numbers: one value each that names something that exists.
 FIXED_ARGUMENTS = {
@@ -137,6 +152,8 @@ FIXED_ARGUMENTS = {
     "url": "nonexistent/",
     "list_key": "accounts",
     "target": "accounts",
+    "regarding_type": "account",
+    "kind": "task",
 }
 
 
@@ -150,9 +167,10 @@ def url_arguments(route: Route, records: Records) -> dict:
             row = model._default_manager.order_by("pk").first()
             kwargs[argument] = row.pk if row is not None else 0
         elif argument == "pk":
-            if route.namespace not in PK_RECORDS:
+            record = PK_ROUTE_RECORDS.get(route.name) or PK_RECORDS.get(route.namespace)
+            if record is None:
                 raise AssertionError(f"Say in PK_RECORDS which record the pk of {route.label} names.")
-            kwargs[argument] = getattr(records, PK_RECORDS[route.namespace]).pk
+            kwargs[argument] = getattr(records, record).pk
         elif argument == "contact_pk":
             kwargs[argument] = records.contact.pk
         elif argument == "content_type_id":

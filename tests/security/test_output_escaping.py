@@ -12,9 +12,12 @@ import pytest
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.services import account_create, account_update
 from contacts.services import contact_create, contact_update
+from crm.activities.models import ActivityKind
+from crm.activities.services import activity_create, note_create
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
 from crm.models import SavedView
@@ -75,7 +78,12 @@ def hostile():
                                           state=ExportState.FAILED, message=PAYLOAD, query=f"q={PAYLOAD}")
     # A saved view of the owner's with a hostile name, for the list's view selector and the views page.
     saved_view = SavedView.objects.create(user=owner, list_key="accounts", name=PAYLOAD[:80], filters={})
-    return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job, saved_view)
+    # Activities full of hostile text on the account's Timeline: a note and an appointment (its page, its .ics).
+    note_create(regarding=account, text=PAYLOAD, actor=owner)
+    activity = activity_create(kind=ActivityKind.APPOINTMENT, regarding=account, actor=owner, subject=PAYLOAD[:200],
+                               description=PAYLOAD, location=PAYLOAD[:200], outcome=PAYLOAD[:200],
+                               due_at=timezone.now())
+    return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity)
 
 
 # The pages that show the hostile records, with the query that finds them where one is needed.

@@ -107,6 +107,18 @@ EXPECTED = {
     "opportunities:close_lost": {"GET": POST_ONLY, "POST": READ},
     "opportunities:reopen": {"GET": POST_ONLY, "POST": COMMAND},  # refused, with a message: it is open
     "opportunities:export": {"GET": READ, "POST": GET_ONLY},
+    # Activities: every sales role reads and edits any; a salesperson deletes only their own.
+    "activities:mine": {"GET": READ, "POST": GET_ONLY},
+    "activities:detail": {"GET": READ, "POST": GET_ONLY},
+    "activities:edit": {"GET": READ, "POST": READ},  # an empty form comes back with its errors
+    "activities:complete": {"GET": POST_ONLY, "POST": COMMAND},
+    "activities:cancel": {"GET": POST_ONLY, "POST": COMMAND},
+    "activities:reopen": {"GET": POST_ONLY, "POST": COMMAND},  # refused, with a message: it is open
+    "activities:delete": {"GET": POST_ONLY, "POST": OWNER_COMMAND},
+    "activities:ics": {"GET": READ, "POST": GET_ONLY},
+    "activities:create": {"GET": READ, "POST": READ},
+    "activities:note_create": {"GET": POST_ONLY, "POST": COMMAND},  # an empty note: refused, with a message
+    "activities:timeline": {"GET": READ, "POST": GET_ONLY},
     **{f"invoices:{name}": expected for name, expected in RECORD_URLS.items()},
     "invoices:detail": {"GET": READ, "POST": READ},
     "invoices:mark_paid": {"GET": POST_ONLY, "POST": READ},

@@ -1,0 +1,114 @@
+"""The Timeline's note box and filters, and the form of each kind of activity."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm.activities.models import Activity, ActivityKind
+from crm.activities.selectors import TimelineFilter
+from crm.imports.values import check_characters
+from crm.params import clean_text
+from crm.record_forms import RecordVersionFormMixin
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; the value is in the user's time zone, as the page shows times."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time from the browser's picker, within years a sales activity can have (1900 to 2999)."""
+
+    widget = DateTimeLocalInput
+    default_error_messages = {"invalid": _("Enter a date and a time, such as 2026-12-31 14:30.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", [DATETIME_FORMAT])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            value = super().to_python(value)
+        except (OverflowError, ValueError) as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+        if value is not None and not 1900 <= value.year <= 2999:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+class TimelineFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[("", _("Everything")), *ActivityKind.choices, ("change", _("Changes"))],
+    )
+    state = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Open and closed")), ("open", _("Open")), ("closed", _("Closed"))],
+    )
+    q = forms.CharField(label=_("Search the timeline"), required=False, max_length=100)
+
+    def filters(self) -> TimelineFilter:
+        if not self.is_valid():
+            return TimelineFilter()
+        data = self.cleaned_data
+        return TimelineFilter(kind=data["kind"], state=data["state"], q=clean_text(data["q"]))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Enter a note..."),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Enter a note...")}),
+        error_messages={"required": _("Write the note before saving it.")},
+    )
+
+    def clean_text(self):
+        # As every text box of the house forms: no NUL or other control character but tabs and line breaks.
+        return check_characters(self.cleaned_data["text"], multiline=True)
+
+
+# The fields each kind's form shows, in order.
+KIND_FIELDS = {
+    ActivityKind.NOTE: ["description"],
+    ActivityKind.TASK: ["subject", "description", "due_at", "priority"],
+    ActivityKind.PHONE_CALL: ["subject", "direction", "phone_number", "due_at", "duration_minutes", "outcome",
+                              "description"],
+    ActivityKind.APPOINTMENT: ["subject", "due_at", "ends_at", "all_day", "location", "description"],
+    ActivityKind.EMAIL: ["subject", "direction", "description"],
+}
+LABELS = {
+    ActivityKind.TASK: {"due_at": _("Due")},
+    ActivityKind.PHONE_CALL: {"due_at": _("Call on")},
+    ActivityKind.APPOINTMENT: {"due_at": _("Start"), "ends_at": _("End")},
+    ActivityKind.EMAIL: {"description": _("Message")},
+    ActivityKind.NOTE: {"description": _("Note")},
+}
+
+
+def activity_form_class(kind):
+    """The ModelForm of one kind of activity: its fields, its labels."""
+    kind_fields = KIND_FIELDS[kind]
+
+    class ActivityForm(RecordVersionFormMixin, forms.ModelForm):
+        class Meta:
+            model = Activity
+            fields = list(kind_fields)
+            widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+            field_classes = {"due_at": LocalDateTimeField, "ends_at": LocalDateTimeField}
+            labels = LABELS.get(kind, {})
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if "subject" in self.fields:
+                self.fields["subject"].required = True
+
+    ActivityForm.__name__ = f"{kind.title().replace('_', '')}Form"
+    return ActivityForm

@@ -1,0 +1,166 @@
+"""Activities: the notes, tasks, phone calls, appointments and emails a salesperson keeps about a record.
+
+As Dynamics' activities, each regards one record (an account, a contact, an
+opportunity or an invoice: exactly one of the four links is set, which the
+database checks), has an owner and the audit columns of every record
+(crm.models.OwnedRecord), and is open, completed or canceled. A note is never
+open: it is written as it happened. One table holds every kind, so that a
+record's timeline and a salesperson's own activities are one indexed query
+each; the fields a kind does not use stay empty.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import OwnedRecord
+
+
+class ActivityKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    TASK = "task", _("Task")
+    PHONE_CALL = "phone_call", _("Phone call")
+    APPOINTMENT = "appointment", _("Appointment")
+    EMAIL = "email", _("Email")
+
+
+class ActivityState(models.TextChoices):
+    OPEN = "open", _("Open")
+    COMPLETED = "completed", _("Completed")
+    CANCELED = "canceled", _("Canceled")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
+
+class Direction(models.TextChoices):
+    OUTGOING = "outgoing", _("Outgoing")
+    INCOMING = "incoming", _("Incoming")
+
+
+# The records an activity can regard, by the name of its link to them.
+REGARDING_FIELDS = ("account", "contact", "opportunity", "invoice")
+# Kinds with a due date or a start: what My Activities' Overdue and Due views read.
+SCHEDULED_KINDS = (ActivityKind.TASK, ActivityKind.PHONE_CALL, ActivityKind.APPOINTMENT)
+
+
+def _regarding(model, related_name):
+    return models.ForeignKey(
+        model,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        db_index=False,  # the timeline's index (regarding, newest first) leads with it
+        verbose_name=_("regarding"),
+    )
+
+
+class Activity(OwnedRecord):
+    kind = models.CharField(_("activity type"), max_length=12, choices=ActivityKind.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[MaxLengthValidator(20000)])
+    account = _regarding("accounts.Account", "activities")
+    contact = _regarding("contacts.Contact", "activities")
+    opportunity = _regarding("opportunities.Opportunity", "activities")
+    invoice = _regarding("invoices.Invoice", "activities")
+    state = models.CharField(
+        _("status"), max_length=10, choices=ActivityState.choices, default=ActivityState.OPEN, editable=False
+    )
+    # A task's due date, a phone call's or an appointment's start.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("end"), null=True, blank=True)
+    all_day = models.BooleanField(_("all day"), default=False)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, blank=True)
+    phone_number = models.CharField(_("phone number"), max_length=40, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), null=True, blank=True, validators=[MaxValueValidator(24 * 60 * 7)]
+    )
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    completed_at = models.DateTimeField(_("closed on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("delete_any_activity", _("Can delete activities owned by others")),
+            ("reassign_activity", _("Can reassign own activities")),
+            ("reassign_any_activity", _("Can reassign activities owned by others")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(account__isnull=False, contact__isnull=True, opportunity__isnull=True, invoice__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=False, opportunity__isnull=True, invoice__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=True, opportunity__isnull=False, invoice__isnull=True)
+                    | Q(account__isnull=True, contact__isnull=True, opportunity__isnull=True, invoice__isnull=False)
+                ),
+                name="activity_regards_one_record",
+                violation_error_message=_("An activity regards exactly one record."),
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ActivityKind.values), name="activity_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=ActivityState.values), name="activity_state_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="activity_priority_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=ActivityKind.NOTE) | ~Q(state=ActivityState.OPEN), name="activity_note_not_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ActivityState.OPEN, completed_at__isnull=True)
+                | (~Q(state=ActivityState.OPEN) & Q(completed_at__isnull=False)),
+                name="activity_closed_on_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(due_at__isnull=True) | Q(ends_at__gte=F("due_at")),
+                name="activity_ends_after_start",
+                violation_error_message=_("The end must not be before the start."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at", "-id"], name="activity_account_idx"),
+            models.Index(fields=["contact", "-created_at", "-id"], name="activity_contact_idx"),
+            models.Index(fields=["opportunity", "-created_at", "-id"], name="activity_opportunity_idx"),
+            models.Index(fields=["invoice", "-created_at", "-id"], name="activity_invoice_idx"),
+            models.Index(fields=["owner", "state", "due_at"], name="activity_owner_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.subject or self.get_kind_display()
+
+    def get_absolute_url(self):
+        return reverse("activities:detail", args=[self.pk])
+
+    @property
+    def regarding(self):
+        """The record this activity is about."""
+        for name in REGARDING_FIELDS:
+            if getattr(self, f"{name}_id") is not None:
+                return getattr(self, name)
+        return None
+
+    @property
+    def is_open(self):
+        return self.state == ActivityState.OPEN
+
+    def clean(self):
+        errors = {}
+        if self.kind != ActivityKind.NOTE and not self.subject.strip():
+            errors["subject"] = ValidationError(_("Give the subject."), code="subject_required")
+        if self.kind == ActivityKind.NOTE and not self.description.strip():
+            errors["description"] = ValidationError(_("Write the note."), code="note_empty")
+        if self.kind == ActivityKind.APPOINTMENT and self.due_at is None:
+            errors["due_at"] = ValidationError(_("Give the start of the appointment."), code="start_required")
+        if self.due_at and self.ends_at and self.ends_at < self.due_at:
+            errors["ends_at"] = ValidationError(_("The end must not be before the start."), code="ends_before_start")
+        if sum(getattr(self, f"{name}_id") is not None for name in REGARDING_FIELDS) != 1:
+            errors["__all__"] = ValidationError(_("An activity regards exactly one record."), code="regarding")
+        if errors:
+            raise ValidationError(errors)

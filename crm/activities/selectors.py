@@ -1,0 +1,175 @@
+"""Reads of activities: a record's Timeline (its activities, rolled up, beside its change history) and My Activities."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from crm import permissions
+from crm.activities.models import REGARDING_FIELDS, SCHEDULED_KINDS, Activity, ActivityKind, ActivityState
+from crm.activities.registry import rollup_of
+from crm.history.models import RecordType
+
+TIMELINE_PAGE_SIZE = 20
+# Related rows every timeline or list entry shows: who owns and who wrote it, and what it regards.
+ENTRY_RELATED = ("owner", "created_by", "account", "contact", "opportunity", "invoice")
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    kind: str = ""  # an ActivityKind, "change" (the change history only), or "" for everything
+    state: str = ""  # "open", "closed" or ""
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a timeline page ends: the last entry's time, and its id within its source (activity or change)."""
+
+    at: datetime.datetime
+    source: str
+    pk: int
+
+    def token(self):
+        return f"{self.at.isoformat()}_{self.source}_{self.pk}"
+
+    @classmethod
+    def parse(cls, token):
+        """The cursor a "Show older" link carries, or None when the token is not one."""
+        try:
+            at, source, pk = token.rsplit("_", 2)
+            at = datetime.datetime.fromisoformat(at)
+            if source not in ("activity", "change") or timezone.is_naive(at):
+                return None
+            return cls(at=at, source=source, pk=int(pk))
+        except (AttributeError, ValueError):
+            return None
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime.datetime
+    source: str  # "activity" or "change"
+    item: object  # an Activity or a ChangeEvent
+    rolled_up_from: str = ""  # for an activity about another record: its regarding field
+
+    @property
+    def cursor(self):
+        return Cursor(at=self.at, source=self.source, pk=self.item.pk)
+
+
+def _older(field, cursor, source):
+    """The rows of ``source`` after ``cursor`` in the timeline's order: newest first, activities first, by id."""
+    if cursor is None:
+        return Q()
+    if source == cursor.source:
+        return Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.pk})
+    # At the same instant activities come before changes.
+    if source == "activity":
+        return Q(**{f"{field}__lt": cursor.at})
+    return Q(**{f"{field}__lte": cursor.at})
+
+
+def _activity_filter(filters):
+    condition = Q()
+    if filters.kind in ActivityKind.values:
+        condition &= Q(kind=filters.kind)
+    if filters.state == "open":
+        condition &= Q(state=ActivityState.OPEN)
+    elif filters.state == "closed":
+        condition &= ~Q(state=ActivityState.OPEN)
+    if filters.q:
+        condition &= Q(subject__icontains=filters.q) | Q(description__icontains=filters.q)
+    return condition
+
+
+def record_timeline(*, user, record, filters=TimelineFilter(), cursor=None, size=TIMELINE_PAGE_SIZE, changes=None):
+    """One page of ``record``'s Timeline, newest first: its activities, those its app rolls up, and its changes.
+
+    ``changes`` is the record's change-history queryset (crm.history.selectors.timeline), or None when
+    the record has none. Returns (entries, cursor of the next page or None). One query per source:
+    the record's own activities, each roll-up, and the changes, whatever their number.
+    """
+    sources = []
+    if permissions.can_view(user, Activity) and filters.kind != "change":
+        condition = _activity_filter(filters) & _older("created_at", cursor, "activity")
+        own = Q(**{record._meta.model_name: record.pk})
+        sources.append(("", own))
+        sources.extend(rollup_of(record).items())
+        activities = Activity.objects.select_related(*ENTRY_RELATED).order_by("-created_at", "-pk")
+        branches = [(label, activities.filter(branch & condition)[: size + 1]) for label, branch in sources]
+    else:
+        branches = []
+    entries = []
+    for label, queryset in branches:
+        entries.extend(
+            TimelineEntry(at=activity.created_at, source="activity", item=activity, rolled_up_from=label)
+            for activity in queryset
+        )
+    show_changes = changes is not None and (not filters.kind or filters.kind == "change") and not filters.state
+    if show_changes:
+        changes = changes.exclude(record_type=RecordType.ACTIVITY)
+        if filters.q:
+            changes = changes.filter(record_label__icontains=filters.q)
+        changes = changes.filter(_older("occurred_at", cursor, "change"))[: size + 1]
+        entries.extend(TimelineEntry(at=event.occurred_at, source="change", item=event) for event in changes)
+    entries.sort(key=lambda entry: (entry.at, entry.source == "activity", entry.item.pk), reverse=True)
+    page = entries[:size]
+    following = page[-1].cursor if len(entries) > size else None
+    return page, following
+
+
+class MyActivitiesView:
+    """The system views of My Activities, as Dynamics names them."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DUE_TODAY = "today"
+    DUE_THIS_WEEK = "week"
+    ALL = "all"
+
+
+def _day_bounds(day):
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return start, start + datetime.timedelta(days=1)
+
+
+def my_activities(*, user, view=MyActivitiesView.OPEN, kind="", now=None):
+    """The user's own activities for one of My Activities' views, soonest due first (undated last)."""
+    permissions.require(permissions.can_view(user, Activity))
+    now = now or timezone.now()
+    today_start, tomorrow = _day_bounds(timezone.localdate(now))
+    week_end = today_start + datetime.timedelta(days=7 - timezone.localtime(now).weekday())
+    activities = Activity.objects.filter(owner=user).select_related(*ENTRY_RELATED)
+    open_scheduled = Q(state=ActivityState.OPEN, kind__in=SCHEDULED_KINDS)
+    if view == MyActivitiesView.OPEN:
+        activities = activities.filter(state=ActivityState.OPEN)
+    elif view == MyActivitiesView.OVERDUE:
+        activities = activities.filter(open_scheduled, due_at__lt=now)
+    elif view == MyActivitiesView.DUE_TODAY:
+        activities = activities.filter(open_scheduled, due_at__gte=today_start, due_at__lt=tomorrow)
+    elif view == MyActivitiesView.DUE_THIS_WEEK:
+        activities = activities.filter(open_scheduled, due_at__gte=today_start, due_at__lt=week_end)
+    if kind in ActivityKind.values:
+        activities = activities.filter(kind=kind)
+    return activities.order_by("due_at", "-created_at", "-pk") if view != MyActivitiesView.ALL else activities
+
+
+def my_activity_counts(*, user, now=None) -> dict:
+    """The dashboard tile's figures: the user's overdue and due-today open activities, in one query."""
+    now = now or timezone.now()
+    today_start, tomorrow = _day_bounds(timezone.localdate(now))
+    scheduled = Activity.objects.filter(owner=user, state=ActivityState.OPEN, kind__in=SCHEDULED_KINDS)
+    return scheduled.aggregate(
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
+        due_today=Count("pk", filter=Q(due_at__gte=max(today_start, now), due_at__lt=tomorrow)),
+    )
+
+
+def regarding_label(activity) -> str:
+    """What an activity regards, for a list: the record's name."""
+    for name in REGARDING_FIELDS:
+        if getattr(activity, f"{name}_id") is not None:
+            return str(getattr(activity, name))
+    return ""
