@@ -377,11 +377,13 @@ CRM_INVOICE_NUMBER_DIGITS = env_int("CRM_INVOICE_NUMBER_DIGITS", 5)
 # declare (zip bombs), and the size above which an import runs on the task worker (`manage.py db_worker`).
 CRM_IMPORT_MAX_UPLOAD_SIZE = int(os.environ.get("CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024))
 # Request bodies (crm.uploads): only import pages take a file, of up to CRM_IMPORT_MAX_UPLOAD_SIZE plus this
-# much for the form's other fields, from users who may import; any other request at most a form of
+# much for the form's other fields, from users who may import; the Timeline's note box up to ten files of
+# CRM_ATTACHMENT_MAX_SIZE each, from users who may add activities; any other request at most a form of
 # DATA_UPLOAD_MAX_MEMORY_SIZE bytes. The proxy in front should refuse more (nginx: client_max_body_size).
 CRM_UPLOAD_FORM_OVERHEAD = 64 * 1024
+CRM_ATTACHMENT_MAX_SIZE = env_int("CRM_ATTACHMENT_MAX_SIZE", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
-DATA_UPLOAD_MAX_NUMBER_FILES = 1
+DATA_UPLOAD_MAX_NUMBER_FILES = 10  # a note's attachments (crm.activities.attachments.MAX_ATTACHMENTS)
 FILE_UPLOAD_HANDLERS = [
     "crm.uploads.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -1,4 +1,4 @@
-"""Request bodies: refused by their declared size before a byte is read, files only where imports take them.
+"""Request bodies: refused by their declared size before a byte is read, files only where imports and notes take them.
 
 Django reads a body on first use of ``request.POST`` or ``request.FILES`` (the CSRF check is the first);
 a multipart body is streamed to a temporary file as it arrives. So the size a request declares is
@@ -6,6 +6,8 @@ checked in the middleware, before any view or the CSRF check runs:
 
 - a view marked with ``accepts_uploads`` takes a file of up to ``CRM_IMPORT_MAX_UPLOAD_SIZE`` plus
   ``CRM_UPLOAD_FORM_OVERHEAD`` for its other fields, from a signed-in user with ``crm.import_data``;
+- a view marked with ``accepts_attachments`` (the Timeline's note box) takes up to ten files of up to
+  ``CRM_ATTACHMENT_MAX_SIZE`` each (10 MB), from a signed-in user who may add activities;
 - every other request takes at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's form body limit), and
   no file at all (``UploadLimitHandler`` skips any file part).
 
@@ -22,7 +24,13 @@ from django.urls import Resolver404, resolve
 
 def accepts_uploads(view):
     """Mark ``view`` as one that takes an import file (the upload page, the admin's import step)."""
-    view.accepts_uploads = True
+    view.accepts_uploads = "import"
+    return view
+
+
+def accepts_attachments(view):
+    """Mark ``view`` as one that takes a note's attached files, from whoever may add activities."""
+    view.accepts_uploads = "attachment"
     return view
 
 
@@ -30,26 +38,44 @@ def file_limit():
     return getattr(settings, "CRM_IMPORT_MAX_UPLOAD_SIZE", 50 * 1024 * 1024)
 
 
+def attachment_limit():
+    return getattr(settings, "CRM_ATTACHMENT_MAX_SIZE", 10 * 1024 * 1024)
+
+
+# What each kind of upload view takes: the limit of one file, how many files, and the permission its user needs.
+UPLOADS = {
+    "import": (file_limit, 1, "crm.import_data"),
+    # A note carries up to ten files (crm.activities.attachments.MAX_ATTACHMENTS).
+    "attachment": (attachment_limit, 10, "activities.add_activity"),
+}
+
+
 def form_limit():
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
 
 
-def _takes_files(request) -> bool:
+def _upload_limit(request) -> tuple[int, int] | None:
+    """The limit of one file and how many this request's URL takes, when the user may send them there; else None."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return False
-    if not getattr(match.func, "accepts_uploads", False):
-        return False
+        return None
+    kind = getattr(match.func, "accepts_uploads", None)
+    if kind not in UPLOADS:
+        return None
+    limit, count, permission = UPLOADS[kind]
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated and user.has_perm("crm.import_data"))
+    if user is not None and user.is_authenticated and user.has_perm(permission):
+        return limit(), count
+    return None
 
 
 def body_limit(request) -> int:
-    """The most bytes this request may send: an import file for those who may import there, else a form."""
-    if _takes_files(request):
-        request.crm_file_limit = file_limit()
-        return request.crm_file_limit + getattr(settings, "CRM_UPLOAD_FORM_OVERHEAD", 64 * 1024)
+    """The most bytes this request may send: an import file for those who may import there, a note's files
+    for those who may add activities, else a form."""
+    if (upload := _upload_limit(request)) is not None:
+        request.crm_file_limit, count = upload
+        return request.crm_file_limit * count + getattr(settings, "CRM_UPLOAD_FORM_OVERHEAD", 64 * 1024)
     request.crm_file_limit = None
     return form_limit()
 

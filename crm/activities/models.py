@@ -9,6 +9,7 @@ record's timeline and a salesperson's own activities are one indexed query
 each; the fields a kind does not use stay empty.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
@@ -164,3 +165,30 @@ class Activity(OwnedRecord):
             errors["__all__"] = ValidationError(_("An activity regards exactly one record."), code="regarding")
         if errors:
             raise ValidationError(errors)
+
+
+class Attachment(models.Model):
+    """A file attached to a note (or any activity), stored through Django's storage API (crm.activities.attachments)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments",
+                                 verbose_name=_("activity"))
+    file = models.FileField(_("file"), max_length=255)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("type"), max_length=100)
+    created_at = models.DateTimeField(_("created on"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("activities:attachment", args=[self.pk])

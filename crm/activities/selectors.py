@@ -1,13 +1,21 @@
 """Reads of activities: a record's Timeline (its activities, rolled up, beside its change history) and My Activities."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from crm import permissions
-from crm.activities.models import REGARDING_FIELDS, SCHEDULED_KINDS, Activity, ActivityKind, ActivityState
+from crm.activities.models import (
+    REGARDING_FIELDS,
+    SCHEDULED_KINDS,
+    Activity,
+    ActivityKind,
+    ActivityState,
+    Attachment,
+)
 from crm.activities.registry import rollup_of
 from crm.history.models import RecordType
 
@@ -71,6 +79,17 @@ def _older(field, cursor, source):
     return Q(**{f"{field}__lte": cursor.at})
 
 
+def _attach_files(entries):
+    """Give each activity entry its files (``attachment_list``), all read in one query."""
+    activities = [entry.item for entry in entries if entry.source == "activity"]
+    files = defaultdict(list)
+    if activities:
+        for attachment in Attachment.objects.filter(activity_id__in=[activity.pk for activity in activities]):
+            files[attachment.activity_id].append(attachment)
+    for activity in activities:
+        activity.attachment_list = files.get(activity.pk, [])
+
+
 def _activity_filter(filters):
     condition = Q()
     if filters.kind in ActivityKind.values:
@@ -116,6 +135,7 @@ def record_timeline(*, user, record, filters=TimelineFilter(), cursor=None, size
         entries.extend(TimelineEntry(at=event.occurred_at, source="change", item=event) for event in changes)
     entries.sort(key=lambda entry: (entry.at, entry.source == "activity", entry.item.pk), reverse=True)
     page = entries[:size]
+    _attach_files(page)
     following = page[-1].cursor if len(entries) > size else None
     return page, following
 

@@ -7,12 +7,14 @@ it is reopened.
 """
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import permissions
-from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind, ActivityState
+from crm.activities import attachments
+from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind, ActivityState, Attachment
 from crm.history.models import ChangeKind
 from crm.services import (
     record_apply,
@@ -77,9 +79,32 @@ def activity_create(*, kind: str, regarding, actor, owner=None, **values) -> Act
     return record_save(activity, actor=actor)
 
 
-def note_create(*, regarding, text: str, actor) -> Activity:
-    """Write a note about ``regarding``: the Timeline's "Enter a note" box."""
-    return activity_create(kind=ActivityKind.NOTE, regarding=regarding, actor=actor, description=text)
+def note_create(*, regarding, text: str, actor, files=()) -> Activity:
+    """Write a note about ``regarding`` (the Timeline's "Enter a note" box), with the files attached to it.
+
+    Every file is checked before anything is written; one that is refused refuses the note, and a file
+    stored for a note whose transaction does not commit is deleted again.
+    """
+    files = list(files)
+    if len(files) > attachments.MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("A note can carry at most %(count)d files.") % {"count": attachments.MAX_ATTACHMENTS},
+            code="too_many_attachments",
+        )
+    checked = [(upload, *attachments.check(upload)) for upload in files]
+    stored = []
+    try:
+        with transaction.atomic():
+            note = activity_create(kind=ActivityKind.NOTE, regarding=regarding, actor=actor, description=text)
+            for upload, name, size, content_type in checked:
+                stored.append(attachments.store(upload))
+                Attachment.objects.create(activity=note, file=stored[-1], name=name, size=size,
+                                          content_type=content_type, created_by=actor)
+    except BaseException:
+        for path in stored:
+            default_storage.delete(path)
+        raise
+    return note
 
 
 @transaction.atomic
@@ -147,5 +172,8 @@ def activity_reassign(*, activity: Activity, owner, actor) -> Activity:
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, actor) -> None:
-    """Delete an activity: its owner (Salesperson) or a Sales Manager or System Administrator."""
+    """Delete an activity: its owner (Salesperson) or a Sales Manager or System Administrator; its files go
+    once the delete has committed."""
+    files = list(activity.attachments.values_list("file", flat=True))
     record_delete(record=activity, actor=actor)
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in files])

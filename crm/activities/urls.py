@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/reopen/", views.activity_reopen, name="reopen"),
     path("<int:pk>/delete/", views.activity_delete, name="delete"),
     path("<int:pk>/calendar.ics", views.activity_ics, name="ics"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("new/<str:kind>/<str:regarding_type>/<int:pk>/", views.activity_create, name="create"),
     path("note/<str:regarding_type>/<int:pk>/", views.note_create, name="note_create"),
     path("timeline/<str:regarding_type>/<int:pk>/", views.timeline, name="timeline"),

@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from crm import permissions
 from crm.activities import services
 from crm.activities.forms import NoteForm, TimelineFilterForm, activity_form_class
 from crm.activities.ics import appointment_ics
-from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind
+from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind, Attachment
 from crm.activities.selectors import (
     ENTRY_RELATED,
     Cursor,
@@ -28,6 +28,7 @@ from crm.history.models import RECORD_MODELS
 from crm.history.selectors import record_changes
 from crm.record_views import add_service_error, error_text, expect_posted_version, safe_next_url
 from crm.services import expect_version
+from crm.uploads import accepts_attachments, upload_refused
 
 # The kinds a "+" menu offers: a note is written in the box above the timeline.
 MENU_KINDS = [ActivityKind.TASK, ActivityKind.PHONE_CALL, ActivityKind.APPOINTMENT, ActivityKind.EMAIL]
@@ -83,14 +84,19 @@ def timeline(request, regarding_type, pk):
     return render(request, template, context)
 
 
+@accepts_attachments
 @require_POST
 def note_create(request, regarding_type, pk):
-    """Save the Timeline box's note; back to the panel (htmx) or the record's page."""
+    """Save the Timeline box's note and its files; back to the panel (htmx) or the record's page."""
     record = regarding_record(request.user, regarding_type, pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
+    if limit := upload_refused(request):
+        messages.error(request, _("A file is larger than %(limit).1f MB, the most a note can carry: nothing was saved.")
+                       % {"limit": limit / 1048576})
+    elif form.is_valid():
         try:
-            services.note_create(regarding=record, text=form.cleaned_data["text"], actor=request.user)
+            services.note_create(regarding=record, text=form.cleaned_data["text"], actor=request.user,
+                                 files=request.FILES.getlist("attachments"))
         except ValidationError as error:
             messages.error(request, error_text(error))
         else:
@@ -143,6 +149,7 @@ def activity_detail(request, pk):
         "activity": activity,
         "can_change": permissions.can_change(request.user, activity),
         "can_delete": permissions.can_delete(request.user, activity),
+        "attachments": list(activity.attachments.all()),
     }
     return render(request, "activities/activity_detail.html", context)
 
@@ -205,6 +212,18 @@ def activity_delete(request, pk):
         return redirect(activity)
     messages.success(request, _("The activity is deleted."))
     return redirect(regarding.get_absolute_url() if regarding else "activities:mine")
+
+
+@require_safe
+def attachment_download(request, pk):
+    """A note's file, always as a download under its own name, never shown in the browser."""
+    permissions.require(permissions.can_view(request.user, Activity))
+    attachment = get_object_or_404(Attachment, pk=pk)
+    response = FileResponse(attachment.file.open("rb"), content_type="application/octet-stream")
+    response["Content-Disposition"] = attachment_disposition(attachment.name, default="attachment")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @require_safe

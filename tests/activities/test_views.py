@@ -187,8 +187,8 @@ def test_the_timeline_costs_the_same_queries_at_1_and_50_of_each_kind(
     url = timeline_url(account, "account")
     client.get(url)  # sessions and permissions warmed
     # session, user, the user's and the groups' permissions, the account; its own, its contacts', opportunities'
-    # and invoices' activities (one query each, owners and records joined); the changes
-    with django_assert_num_queries(10):
+    # and invoices' activities (one query each, owners and records joined); the changes; the page's files
+    with django_assert_num_queries(11):
         response = client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200
 

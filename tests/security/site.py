@@ -21,7 +21,7 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.utils import timezone
 
 from accounts.models import Account
-from crm.activities.models import ActivityKind
+from crm.activities.models import ActivityKind, Attachment
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
 from crm.models import SavedView
@@ -94,6 +94,7 @@ class Records:
     export_job: ExportJob
     saved_view: SavedView
     activity: object
+    attachment: object = None
 
 
 def make_records(owner) -> Records:
@@ -123,7 +124,10 @@ def make_records(owner) -> Records:
     # An open appointment about the account: every activity page and command applies to it, its .ics too.
     activity = ActivityFactory(owner=owner, account=account, kind=ActivityKind.APPOINTMENT, subject="Prezentare",
                                due_at=timezone.now())
-    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity)
+    attachment = Attachment(activity=activity, name="ofertă.pdf", size=9, content_type="application/pdf",
+                            created_by=owner)
+    attachment.file.save("activities/test.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
+    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity, attachment)
 
 
 # The record a URL's ``pk`` names, by the URL's namespace.
@@ -143,6 +147,7 @@ PK_ROUTE_RECORDS = {
     "activities:timeline": "account",
     "activities:note_create": "account",
     "activities:create": "account",
+    "activities:attachment": "attachment",
 }
 # Arguments that are not record numbers: one value each that names something that exists.
 FIXED_ARGUMENTS = {

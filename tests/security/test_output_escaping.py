@@ -9,6 +9,7 @@ that show the records must hold it escaped.
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -79,11 +80,13 @@ def hostile():
     # A saved view of the owner's with a hostile name, for the list's view selector and the views page.
     saved_view = SavedView.objects.create(user=owner, list_key="accounts", name=PAYLOAD[:80], filters={})
     # Activities full of hostile text on the account's Timeline: a note and an appointment (its page, its .ics).
-    note_create(regarding=account, text=PAYLOAD, actor=owner)
+    note = note_create(regarding=account, text=PAYLOAD, actor=owner,
+                       files=[SimpleUploadedFile(PAYLOAD[:60] + ".txt", b"text\n")])
     activity = activity_create(kind=ActivityKind.APPOINTMENT, regarding=account, actor=owner, subject=PAYLOAD[:200],
                                description=PAYLOAD, location=PAYLOAD[:200], outcome=PAYLOAD[:200],
                                due_at=timezone.now())
-    return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity)
+    return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity,
+                                 note.attachments.get())
 
 
 # The pages that show the hostile records, with the query that finds them where one is needed.

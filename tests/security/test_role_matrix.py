@@ -119,6 +119,7 @@ EXPECTED = {
     "activities:create": {"GET": READ, "POST": READ},
     "activities:note_create": {"GET": POST_ONLY, "POST": COMMAND},  # an empty note: refused, with a message
     "activities:timeline": {"GET": READ, "POST": GET_ONLY},
+    "activities:attachment": {"GET": READ, "POST": GET_ONLY},
     **{f"invoices:{name}": expected for name, expected in RECORD_URLS.items()},
     "invoices:detail": {"GET": READ, "POST": READ},
     "invoices:mark_paid": {"GET": POST_ONLY, "POST": READ},
