@@ -47,11 +47,13 @@ class TimelineFilterForm(forms.Form):
         label=_("Show"),
         required=False,
         choices=[("", _("Everything")), *ActivityKind.choices, ("change", _("Changes"))],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     state = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Open and closed")), ("open", _("Open")), ("closed", _("Closed"))],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     q = forms.CharField(label=_("Search the timeline"), required=False, max_length=100)
 
