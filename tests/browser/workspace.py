@@ -89,7 +89,7 @@ def wait_for_summary(prefix):
 
     def wait(page):
         page.wait_for_selector(htmx_settled(f"#{prefix}-figures[aria-labelledby]"))
-        page.wait_for_selector(f"{htmx_settled(f'#{prefix}-timeline')} .timeline-entry")
+        page.wait_for_selector(f"{htmx_settled('#timeline')} .timeline-entry")
 
     return wait
 
