@@ -26,7 +26,7 @@ def test_kind_state_and_priority_are_among_their_choices_in_the_database():
     with violates("activity_kind_valid"):
         Activity.objects.filter(pk=activity.pk).update(kind="fax")
     with violates("activity_state_valid"):
-        Activity.objects.filter(pk=activity.pk).update(state="paused")
+        Activity.objects.filter(pk=activity.pk).update(state="paused", completed_at=timezone.now())
     with violates("activity_priority_valid"):
         Activity.objects.filter(pk=activity.pk).update(priority="urgent")
 
