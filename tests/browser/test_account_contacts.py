@@ -10,7 +10,7 @@ from accounts.models import Account
 from contacts.models import Contact
 from contacts.services import contact_attach_to_account
 from tests.browser.chromium import sign_in
-from tests.browser.workspace import DESKTOP, PHONE
+from tests.browser.workspace import DESKTOP, PHONE, wait_for_summary
 from tests.factories import AccountFactory, ContactFactory, SalespersonFactory
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,9 @@ def test_salesperson_creates_an_account_and_works_its_contacts(page, viewport):
     expect(page.get_by_role("link", name="Summary")).to_be_visible()
 
     # More commands > New Contact: the account is preset and saving comes back to the account.
+    # The Summary's Figures and Timeline panels load after the page: on a phone they stand above the Contacts
+    # panel, and a click made while one comes in lands where the button was.
+    wait_for_summary("account")(page)
     contacts_panel = page.locator("#contacts-panel")
     contacts_panel.get_by_role("button", name="More commands").click()
     contacts_panel.get_by_role("link", name="New Contact").click()
