@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from crm import permissions
 from crm.activities.models import (
-    REGARDING_FIELDS,
     SCHEDULED_KINDS,
     Activity,
     ActivityKind,
@@ -186,10 +185,3 @@ def my_activity_counts(*, user, now=None) -> dict:
         due_today=Count("pk", filter=Q(due_at__gte=max(today_start, now), due_at__lt=tomorrow)),
     )
 
-
-def regarding_label(activity) -> str:
-    """What an activity regards, for a list: the record's name."""
-    for name in REGARDING_FIELDS:
-        if getattr(activity, f"{name}_id") is not None:
-            return str(getattr(activity, name))
-    return ""
