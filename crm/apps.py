@@ -10,7 +10,7 @@ class CrmConfig(AppConfig):
     def ready(self):
         from django.db.models import fields
 
-        from crm import checks, lookups  # noqa: F401 (register the system checks and the one_of lookup)
+        from crm import checks, lookups, preferences  # noqa: F401 (the system checks, the one_of lookup, the sign-in time zone)
         from crm.activities.registry import autodiscover as autodiscover_timelines
         from crm.exports.sources import autodiscover as autodiscover_exports
         from crm.imports.registry import autodiscover as autodiscover_imports

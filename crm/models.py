@@ -249,3 +249,43 @@ class SavedView(models.Model):
 
 from crm.exports.models import ExportJob  # noqa: E402, F401  (a model of the crm app)
 from crm.imports.models import ImportJob, ImportJobRecord, ImportRowIssue  # noqa: E402, F401  (models of the crm app)
+
+
+def time_zone_choices():
+    import zoneinfo
+
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+class UserPreferences(models.Model):
+    """A user's own settings: the time zone their pages show times in, and their daily reminder digest.
+
+    A user without a row has the defaults (the site's TIME_ZONE and LANGUAGE_CODE, the digest on at
+    CRM_REMINDER_DEFAULT_TIME); written through crm.preferences.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences", verbose_name=_("user")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # The language of the emails the CRM sends them (their pages follow the language switcher).
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    reminder_digest = models.BooleanField(
+        _("daily reminder email"), default=True,
+        help_text=_("Each morning, an email listing your overdue tasks and what is due today."),
+    )
+    reminder_time = models.TimeField(_("sent at"), null=True, blank=True)
+    # The last day (in the user's time zone) a digest went out, so that no day gets two.
+    reminder_sent_on = models.DateField(_("last sent on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("user preferences")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+    def clean(self):
+        super().clean()
+        if self.time_zone and self.time_zone not in dict(time_zone_choices()):
+            raise ValidationError({"time_zone": _("Choose a time zone from the list.")}, code="unknown_time_zone")

@@ -123,14 +123,15 @@ def record_update_checked(record, fields=None):
     record.version = expected + 1
 
 
-def record_save(record, *, actor, fields=None, kind=None, track=True, before=None):
+def record_save(record, *, actor, fields=None, kind=None, track=True, before=None, extra_changes=None):
     """Validate ``record`` fully, stamp who changed it, save it and record the change in its history.
 
     ``fields`` limits the save to those columns (plus the audit columns).
     ``kind`` names the change for the history (created or updated by default);
     ``track=False`` leaves the history to the caller, for a workflow that
     records the change itself once it is complete; ``before``, the stored values
-    when the caller has just read them (snapshot). An existing record is
+    when the caller has just read them (snapshot); ``extra_changes``, changes to
+    record beside the columns' (crm.history.services.record_change). An existing record is
     written only if it is still at the version it was read at (RecordChanged
     otherwise), and its version goes up by one.
     """
@@ -161,6 +162,7 @@ def record_save(record, *, actor, fields=None, kind=None, track=True, before=Non
                 kind=kind or (ChangeKind.CREATED if adding else ChangeKind.UPDATED),
                 before=before,
                 fields=fields,
+                extra_changes=extra_changes,
             )
     return record
 
@@ -183,7 +185,7 @@ def refuse_computed_fields(model, names):
         )
 
 
-def record_apply(record, *, actor, data, kind=None):
+def record_apply(record, *, actor, data, kind=None, extra_changes=None):
     """Set the given field values on ``record``, validate it and save the fields whose values changed.
 
     ``data`` may name the ``version`` the values were entered against (a form
@@ -202,7 +204,7 @@ def record_apply(record, *, actor, data, kind=None):
         if field.attname not in stored or stored[field.attname] != new:
             changed.append(name)
         setattr(record, name, value)
-    return record_save(record, actor=actor, kind=kind, fields=changed, before=stored)
+    return record_save(record, actor=actor, kind=kind, fields=changed, before=stored, extra_changes=extra_changes)
 
 
 def expect_version(record, version):

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "crm.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Times in the user's own time zone (crm.preferences), kept in their session.
+    "crm.preferences.UserTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -357,6 +359,52 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Email: the activities sent from the CRM and the daily reminder digest, sent by the task worker.
+# EMAIL_URL names the server (dj-email-url): submission://user:password@smtp.example.com:587 (STARTTLS),
+# smtp://user:password@smtp.example.com:465?ssl=True (TLS), smtp://127.0.0.1:25, console:// (printed by the
+# worker: the development default) or dummy:// (dropped). Unset with DEBUG off: the CRM sends no email, and
+# offers none.
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://" if DEBUG else "")
+CRM_EMAIL_ENABLED = bool(EMAIL_URL)
+
+
+def mailer_from_url(url, timeout):
+    """Django's MAILERS entry for an EMAIL_URL (read by dj-email-url). For none, Django's own default (SMTP on
+    localhost) for whatever Django itself sends; the CRM sends nothing then (CRM_EMAIL_ENABLED)."""
+    if not url:
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
+    import dj_email_url
+
+    parsed = dj_email_url.parse(url)
+    if "EMAIL_BACKEND" not in parsed:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL: unknown scheme {url.split('://')[0]!r}; use submission, smtp, console or dummy."
+        )
+    mailer = {"BACKEND": parsed["EMAIL_BACKEND"]}
+    if parsed["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        mailer["OPTIONS"] = {
+            "host": parsed["EMAIL_HOST"],
+            "port": parsed["EMAIL_PORT"],
+            "username": parsed["EMAIL_HOST_USER"] or None,
+            "password": parsed["EMAIL_HOST_PASSWORD"] or None,
+            "use_tls": parsed["EMAIL_USE_TLS"],
+            "use_ssl": parsed["EMAIL_USE_SSL"],
+            "timeout": timeout,
+        }
+    return mailer
+
+
+MAILERS = {"default": mailer_from_url(EMAIL_URL, env_int("EMAIL_TIMEOUT", 30))}
+# The sender of every email the CRM sends; a salesperson's email goes out with their name on it and their
+# address as Reply-To, so the server need not let the CRM send as every user.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CRM <crm@localhost>")
+# The address users open the CRM at, for the links in the emails it sends.
+CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
+# The daily reminder digest: when a user gets it if they have not chosen (their own time zone's), and how
+# often the worker looks for digests that are due (minutes).
+CRM_REMINDER_DEFAULT_TIME = os.environ.get("CRM_REMINDER_DEFAULT_TIME", "08:00")
+CRM_REMINDER_INTERVAL_MINUTES = env_int("CRM_REMINDER_INTERVAL_MINUTES", 15)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}

@@ -29,6 +29,16 @@ def appointment_ics(activity, *, host: str) -> bytes:
         event.add("location", activity.location)
     if activity.description:
         event.add("description", activity.description)
+    if activity.owner_id and activity.owner.email:
+        organizer = icalendar.vCalAddress(f"mailto:{activity.owner.email}")
+        organizer.params["cn"] = icalendar.vText(activity.owner.get_full_name() or activity.owner.get_username())
+        event.add("organizer", organizer)
+    for party in activity.parties.all():
+        attendee = icalendar.vCalAddress(f"mailto:{party.email}")
+        if party.name:
+            attendee.params["cn"] = icalendar.vText(party.name)
+        attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee, encode=0)
     event.add("status", {"open": "CONFIRMED", "completed": "CONFIRMED", "canceled": "CANCELLED"}[activity.state])
     event.add("sequence", activity.version)
     event.add("last-modified", activity.modified_at)

@@ -45,6 +45,21 @@ class Direction(models.TextChoices):
     INCOMING = "incoming", _("Incoming")
 
 
+class SendState(models.TextChoices):
+    """Where an email the CRM sends for a user stands: queued for the task worker, sent, or refused."""
+
+    QUEUED = "queued", _("Queued to send")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not sent")
+
+
+class PartyRole(models.TextChoices):
+    SENDER = "from", _("From")
+    TO = "to", _("To")
+    CC = "cc", _("Cc")
+    ATTENDEE = "attendee", _("Attendee")
+
+
 # The records an activity can regard, by the name of its link to them.
 REGARDING_FIELDS = ("account", "contact", "opportunity", "invoice")
 # Kinds with a due date or a start: what My Activities' Overdue and Due views read.
@@ -87,6 +102,11 @@ class Activity(OwnedRecord):
     )
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
     completed_at = models.DateTimeField(_("closed on"), null=True, blank=True, editable=False)
+    # An email sent from the CRM: queued until the task worker has given it to the mail server.
+    send_state = models.CharField(
+        _("sending"), max_length=10, choices=SendState.choices, blank=True, editable=False
+    )
+    send_error = models.CharField(_("why it was not sent"), max_length=500, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("activity")
@@ -120,6 +140,10 @@ class Activity(OwnedRecord):
                 name="activity_closed_on_when_closed",
             ),
             models.CheckConstraint(
+                condition=Q(send_state="") | Q(kind=ActivityKind.EMAIL, send_state__in=SendState.values),
+                name="activity_send_state_valid",
+            ),
+            models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(due_at__isnull=True) | Q(ends_at__gte=F("due_at")),
                 name="activity_ends_after_start",
                 violation_error_message=_("The end must not be before the start."),
@@ -132,6 +156,14 @@ class Activity(OwnedRecord):
             models.Index(fields=["invoice", "-created_at", "-id"], name="activity_invoice_idx"),
             models.Index(fields=["owner", "state", "due_at"], name="activity_owner_due_idx"),
         ]
+
+    # The history's names of the changes that are not columns: the parties, by role (crm.activities.parties).
+    history_labels = {
+        "from": _("From"),
+        "to": _("To"),
+        "cc": _("Cc"),
+        "attendee": _("Attendees"),
+    }
 
     def __str__(self):
         return self.subject or self.get_kind_display()
@@ -165,6 +197,42 @@ class Activity(OwnedRecord):
             errors["__all__"] = ValidationError(_("An activity regards exactly one record."), code="regarding")
         if errors:
             raise ValidationError(errors)
+
+
+class ActivityParty(models.Model):
+    """Who an email is from, to and copied to, and who attends an appointment: a contact, a user, or an address.
+
+    The address is kept as it was given, so the activity still says whom it was sent to when the contact's
+    email changes; a typed address that is a contact's or a user's is linked to them.
+    """
+
+    # Led by the unique constraint's index (activity, role, email).
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="parties", db_index=False,
+                                 verbose_name=_("activity"))
+    role = models.CharField(_("role"), max_length=10, choices=PartyRole.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), max_length=254)
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("contact"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("user"),
+    )
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "role", "email"], name="activity_party_unique"),
+            models.CheckConstraint(condition=Q(role__in=PartyRole.values), name="activity_party_role_valid"),
+            models.CheckConstraint(condition=~Q(email=""), name="activity_party_has_email"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>" if self.name else self.email
 
 
 class Attachment(models.Model):

@@ -6,18 +6,37 @@ System Administrator any. A completed or canceled activity is read-only until
 it is reopened.
 """
 
+import logging
+import smtplib
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm import permissions
 from crm.activities import attachments
-from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind, ActivityState, Attachment
+from crm.activities.models import (
+    REGARDING_FIELDS,
+    Activity,
+    ActivityKind,
+    ActivityParty,
+    ActivityState,
+    Attachment,
+    Direction,
+    PartyRole,
+    SendState,
+)
+from crm.activities.parties import party_texts, resolve
 from crm.history.models import ChangeKind
+from crm.history.services import record_change
 from crm.services import (
     record_apply,
+    record_bulk_save,
     record_changed_fields,
     record_delete,
     record_reassign,
@@ -26,6 +45,8 @@ from crm.services import (
     record_values,
     require_version,
 )
+
+logger = logging.getLogger("crm.activities")
 
 # What a form may set; the state, its closing time and the audit columns are the workflows' own.
 EDITABLE_FIELDS = (
@@ -63,20 +84,75 @@ def _require_open(activity):
         )
 
 
+# The roles each kind has people in.
+KIND_ROLES = {
+    ActivityKind.EMAIL: (PartyRole.SENDER, PartyRole.TO, PartyRole.CC),
+    ActivityKind.APPOINTMENT: (PartyRole.ATTENDEE,),
+}
+
+
+def _check_roles(kind, parties):
+    unknown = {role for role, pairs in parties.items() if pairs} - set(KIND_ROLES.get(kind, ()))
+    if unknown:
+        raise ValueError(f"A {kind} has no {', '.join(sorted(unknown))}.")
+    if len(parties.get(PartyRole.SENDER, ())) > 1:
+        raise ValidationError({"sender": _("An email is from one address.")}, code="one_sender")
+
+
+def _party_changes(before: dict, after: dict) -> dict:
+    """The history's entry for the parties: each role whose addresses changed, as [old, new] lines."""
+    return {
+        role: [before.get(role, ""), after.get(role, "")]
+        for role in PartyRole.values
+        if before.get(role, "") != after.get(role, "")
+    }
+
+
+def _write_parties(activity, parties, actor) -> dict:
+    """Replace the activity's parties by ``parties`` ({role: [(name, address)]}); return the history changes."""
+    before = party_texts(activity.parties.all()) if activity.pk else {}
+    rows = resolve(parties, user=actor)
+    for row in rows:
+        row.activity = activity
+    ActivityParty.objects.filter(activity=activity).delete()
+    ActivityParty.objects.bulk_create(rows)
+    return _party_changes(before, party_texts(rows))
+
+
 @transaction.atomic
-def activity_create(*, kind: str, regarding, actor, owner=None, **values) -> Activity:
-    """Create an activity of ``kind`` about ``regarding``; a note is written closed, as it happened."""
+def activity_create(*, kind: str, regarding, actor, owner=None, parties=None, send=False, **values) -> Activity:
+    """Create an activity of ``kind`` about ``regarding``; a note is written closed, as it happened.
+
+    ``parties`` ({role: [(name, address)]}, crm.activities.parties.parse_addresses) gives an email's from,
+    to and cc, and an appointment's attendees. An email is logged completed, as sent or received (at
+    ``due_at``, now if not given), unless ``send``: then it is queued for the task worker to send
+    (email_send), and completed once sent.
+    """
     permissions.require(permissions.can_add(actor, Activity), _("You do not have permission to add activities."))
     permissions.require(permissions.can_view(actor, type(regarding)), _("You cannot see that record."))
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not fields an activity's form sets: {', '.join(sorted(unknown))}")
+    parties = parties or {}
+    _check_roles(kind, parties)
     activity = Activity(kind=kind, owner=owner or actor, **values)
     setattr(activity, regarding_field(regarding), regarding)
-    if kind == ActivityKind.NOTE:
+    if send and kind != ActivityKind.EMAIL:
+        raise ValueError("Only an email is sent.")
+    if kind == ActivityKind.NOTE or (kind == ActivityKind.EMAIL and not send):
         activity.state = ActivityState.COMPLETED
         activity.completed_at = timezone.now()
-    return record_save(activity, actor=actor)
+        if kind == ActivityKind.EMAIL and activity.due_at is None:
+            activity.due_at = activity.completed_at
+    if not parties:
+        record_save(activity, actor=actor)
+    else:
+        record_save(activity, actor=actor, track=False)
+        changes = _write_parties(activity, parties, actor)
+        record_change(record=activity, actor=actor, kind=ChangeKind.CREATED, extra_changes=changes)
+    if send:
+        return email_send(activity=activity, actor=actor)
+    return activity
 
 
 def note_create(*, regarding, text: str, actor, files=()) -> Activity:
@@ -108,8 +184,9 @@ def note_create(*, regarding, text: str, actor, files=()) -> Activity:
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, data: dict, actor) -> Activity:
-    """Change an open activity's fields (a note's text too), at the version the user read."""
+def activity_update(*, activity: Activity, data: dict, actor, parties=None) -> Activity:
+    """Change an open activity's fields (a note's text too), and its parties when given, at the version the
+    user read."""
     _require_change(actor, activity)
     locked = Activity.objects.select_for_update().get(pk=activity.pk)
     require_version(activity, locked)
@@ -118,7 +195,11 @@ def activity_update(*, activity: Activity, data: dict, actor) -> Activity:
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not fields an activity's form sets: {', '.join(sorted(unknown))}")
-    saved = record_apply(locked, actor=actor, data=data)
+    changes = {}
+    if parties is not None:
+        _check_roles(locked.kind, parties)
+        changes = _write_parties(locked, parties, actor)
+    saved = record_apply(locked, actor=actor, data=data, extra_changes=changes)
     return record_sync(activity, saved)
 
 
@@ -177,3 +258,126 @@ def activity_delete(*, activity: Activity, actor) -> None:
     files = list(activity.attachments.values_list("file", flat=True))
     record_delete(record=activity, actor=actor)
     transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
+
+
+def email_can_send(activity) -> bool:
+    """Whether ``activity`` is an email the CRM may send: outgoing, open, with a recipient, email configured."""
+    return (
+        settings.CRM_EMAIL_ENABLED
+        and activity.kind == ActivityKind.EMAIL
+        and activity.direction == Direction.OUTGOING
+        and activity.state == ActivityState.OPEN
+        and activity.send_state in ("", SendState.FAILED)
+    )
+
+
+@transaction.atomic
+def email_send(*, activity: Activity, actor) -> Activity:
+    """Queue an open outgoing email for the task worker to send (crm.activities.tasks.email_deliver).
+
+    It is sent once: a second click, or a second worker, finds it queued or sent. Sent, it is completed
+    with its sent time; refused by the mail server, it stays open with the server's reason, to be sent again.
+    """
+    _require_change(actor, activity)
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+    require_version(activity, locked)
+    if not settings.CRM_EMAIL_ENABLED:
+        raise ValidationError(_("This CRM sends no email: its administrator has set no mail server."),
+                              code="email_off")
+    if locked.kind != ActivityKind.EMAIL or locked.direction != Direction.OUTGOING:
+        raise ValidationError(_("Only an outgoing email can be sent."), code="not_outgoing_email")
+    _require_open(locked)
+    if locked.send_state == SendState.QUEUED:
+        raise ValidationError(_("This email is already queued to send."), code="already_queued")
+    if not locked.parties.filter(role__in=(PartyRole.TO, PartyRole.CC)).exists():
+        raise ValidationError(_("Give at least one address to send the email to."), code="no_recipient")
+    if not locked.subject.strip():
+        raise ValidationError(_("Give the subject."), code="subject_required")
+    before = record_values(locked)
+    locked.send_state = SendState.QUEUED
+    locked.send_error = ""
+    saved = record_save(locked, actor=actor, fields=record_changed_fields(locked, before))
+
+    from crm.activities.tasks import email_deliver
+
+    pk = saved.pk
+    transaction.on_commit(lambda: email_deliver.enqueue(pk))
+    return record_sync(activity, saved)
+
+
+def email_message(activity, sender) -> EmailMessage:
+    """The message for an email activity: the CRM's own address as From, with the sender's name, and the
+    sender's address (the From party) as Reply-To, so the mail server need not let the CRM send as them."""
+    parties = list(activity.parties.all())
+    addresses = {role: [formataddr((p.name, p.email)) for p in parties if p.role == role] for role in PartyRole}
+    own = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = sender.get_full_name() if sender else ""
+    from_party = next((p for p in parties if p.role == PartyRole.SENDER), None)
+    return EmailMessage(
+        subject=" ".join(activity.subject.split()),
+        body=activity.description,
+        from_email=formataddr((name or own[0], own[1])),
+        to=addresses[PartyRole.TO],
+        cc=addresses[PartyRole.CC],
+        reply_to=[formataddr((from_party.name, from_party.email))] if from_party else None,
+        headers={"X-CRM-Activity": str(activity.pk)},
+    )
+
+
+def email_deliver_now(activity_id: int) -> str:
+    """Send the queued email ``activity_id`` (the task worker's work); return its send state afterwards.
+
+    The row stays locked while the mail server takes the message, so two workers given the same email send
+    it once; one that is no longer queued (sent, or deleted) is left as it is.
+    """
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update(of=("self",)).select_related("modified_by")
+        activity = locked.filter(pk=activity_id).first()
+        if activity is None or activity.send_state != SendState.QUEUED or activity.state != ActivityState.OPEN:
+            return activity.send_state if activity else ""
+        sender = activity.modified_by
+        before = record_values(activity)
+        try:
+            email_message(activity, sender).send()
+        except (OSError, smtplib.SMTPException) as error:
+            logger.warning("Email activity %s was not sent: %s", activity_id, error)
+            activity.send_state = SendState.FAILED
+            activity.send_error = (str(error) or type(error).__name__)[:500]
+            record_save(activity, actor=sender, fields=record_changed_fields(activity, before))
+            return activity.send_state
+        now = timezone.now()
+        activity.send_state = SendState.SENT
+        activity.state = ActivityState.COMPLETED
+        activity.completed_at = now
+        activity.due_at = now
+        record_save(activity, actor=sender, kind=ChangeKind.COMPLETED,
+                    fields=record_changed_fields(activity, before))
+        return activity.send_state
+
+
+def activity_import_batch(*, new: list[Activity], changed: list, actor, validator=None):
+    """Validate and save a batch of imported activities in bulk, as activity_create and activity_update would one
+    by one: a note is closed, a closed activity has its closing time.
+
+    ``changed`` holds (activity, changed field names). The caller (the import) holds the transaction, has checked
+    the permissions and the records the activities regard, and writes the change history with the batch.
+    Returns (created, updated, [(activity, ValidationError)]).
+    """
+    errors = []
+    closing = ValidationError({"state": _("A closed activity has its closing time.")}, code="closed_on")
+    for activity in new:
+        if activity.kind == ActivityKind.NOTE:
+            activity.state = ActivityState.COMPLETED
+            activity.completed_at = activity.completed_at or timezone.now()
+    for activity in [*new, *(activity for activity, _names in changed)]:
+        if (activity.state == ActivityState.OPEN) != (activity.completed_at is None):
+            errors.append((activity, closing))
+    refused = {id(activity) for activity, _error in errors}
+    created, updated, failures = record_bulk_save(
+        Activity,
+        new=[activity for activity in new if id(activity) not in refused],
+        changed=[(activity, names) for activity, names in changed if id(activity) not in refused],
+        actor=actor,
+        validator=validator,
+    )
+    return created, updated, errors + failures

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/complete/", views.activity_complete, name="complete"),
     path("<int:pk>/cancel/", views.activity_cancel, name="cancel"),
     path("<int:pk>/reopen/", views.activity_reopen, name="reopen"),
+    path("<int:pk>/send/", views.activity_send, name="send"),
     path("<int:pk>/delete/", views.activity_delete, name="delete"),
     path("<int:pk>/calendar.ics", views.activity_ics, name="ics"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

@@ -1,7 +1,10 @@
 """The Timeline panel, the activity pages and My Activities. Thin: each reads through a selector and writes
 through one service."""
 
+from email.utils import formataddr
+
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,9 +16,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from crm import permissions
 from crm.activities import services
-from crm.activities.forms import NoteForm, TimelineFilterForm, activity_form_class
+from crm.activities.forms import PARTY_FIELDS, NoteForm, TimelineFilterForm, activity_form_class
 from crm.activities.ics import appointment_ics
 from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind, Attachment
+from crm.activities.parties import parties_by_role
 from crm.activities.selectors import (
     ENTRY_RELATED,
     Cursor,
@@ -118,22 +122,31 @@ def activity_create(request, kind, regarding_type, pk):
     form_class = activity_form_class(kind)
     # The model's checks (what it regards, a subject) judge the form's values on the activity-to-be.
     draft = Activity(kind=kind, owner=request.user, **{services.regarding_field(record): record})
-    form = form_class(request.POST or None, initial=_initial(kind, record), instance=draft)
+    form = form_class(request.POST or None, initial=_initial(kind, record, request.user), instance=draft,
+                      email_enabled=settings.CRM_EMAIL_ENABLED)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form_class._meta.fields}
+        send = bool(form.cleaned_data.get("send_now"))
         try:
-            services.activity_create(kind=kind, regarding=record, actor=request.user, **values)
+            services.activity_create(kind=kind, regarding=record, actor=request.user, parties=form.parties(),
+                                     send=send, **form.values())
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("%(kind)s saved.") % {"kind": ActivityKind(kind).label})
+            done = _("The email is queued: it goes out in a moment.") if send else _("%(kind)s saved.") % {
+                "kind": ActivityKind(kind).label
+            }
+            messages.success(request, done)
             return HttpResponseRedirect(safe_next_url(request, record.get_absolute_url()))
     context = {"form": form, "kind": ActivityKind(kind), "record": record, "activity": None}
     return render(request, "activities/activity_form.html", context)
 
 
-def _initial(kind, record):
-    """A phone call's number from the record's own (its business or main phone, else its mobile)."""
+def _initial(kind, record, user):
+    """A phone call's number from the record's own (its business or main phone, else its mobile); an email
+    from the user to the record's own address."""
+    if kind == ActivityKind.EMAIL:
+        sender = formataddr((user.get_full_name(), user.email)) if user.email else ""
+        return {"direction": "outgoing", "sender": sender, "to": getattr(record, "email", "") or ""}
     if kind != ActivityKind.PHONE_CALL:
         return {}
     for name in ("business_phone", "main_phone", "mobile_phone"):
@@ -150,6 +163,8 @@ def activity_detail(request, pk):
         "can_change": permissions.can_change(request.user, activity),
         "can_delete": permissions.can_delete(request.user, activity),
         "attachments": list(activity.attachments.all()),
+        "party_roles": parties_by_role(list(activity.parties.select_related("contact", "user"))),
+        "can_send": services.email_can_send(activity) and permissions.can_change(request.user, activity),
     }
     return render(request, "activities/activity_detail.html", context)
 
@@ -160,10 +175,10 @@ def activity_edit(request, pk):
     form_class = activity_form_class(activity.kind)
     form = form_class(request.POST or None, instance=activity)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form_class._meta.fields}
         expect_version(activity, form.cleaned_data.get("version"))
+        parties = form.parties() if activity.kind in PARTY_FIELDS else None
         try:
-            services.activity_update(activity=activity, data=data, actor=request.user)
+            services.activity_update(activity=activity, data=form.values(), actor=request.user, parties=parties)
         except ValidationError as error:
             add_service_error(form, error)
         else:
@@ -198,6 +213,12 @@ def activity_cancel(request, pk):
 @require_POST
 def activity_reopen(request, pk):
     return _command(request, pk, services.activity_reopen, _("“%(activity)s” is open again."))
+
+
+@require_POST
+def activity_send(request, pk):
+    """Queue an open outgoing email for the task worker to send (again, after the mail server refused it)."""
+    return _command(request, pk, services.email_send, _("“%(activity)s” is queued: it goes out in a moment."))
 
 
 @require_POST

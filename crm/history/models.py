@@ -178,7 +178,9 @@ class ChangeEvent(models.Model):
             rows.append(
                 {
                     "name": name,
-                    "label": field.verbose_name if field is not None else name,
+                    "label": field.verbose_name if field is not None else getattr(model, "history_labels", {}).get(
+                        name, name
+                    ),
                     "old": _display(field, old),
                     "new": _display(field, new),
                 }

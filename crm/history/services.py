@@ -24,12 +24,16 @@ def snapshot(record, *, fields=None) -> dict:
     return type(record)._base_manager.filter(pk=record.pk).values(*names).first() or {}
 
 
-def record_change(*, record, actor, kind, before=None, fields=None, deleted=False) -> ChangeEvent | None:
+def record_change(
+    *, record, actor, kind, before=None, fields=None, deleted=False, extra_changes=None
+) -> ChangeEvent | None:
     """Write one history row for a change ``record`` has just had (or is about to have, when ``deleted``).
 
     ``before`` holds the old values by attribute name (None for a new record);
     the new values are read from ``record``. ``fields`` limits the comparison to
-    those field names. Nothing is written when an update changed nothing.
+    those field names. ``extra_changes`` adds changes that are not the record's own columns, by name, as
+    [old, new] texts (an email's recipients); the model's ``history_labels`` names them. Nothing is written
+    when an update changed nothing.
     """
     model = type(record)
     changes = {}
@@ -43,6 +47,7 @@ def record_change(*, record, actor, kind, before=None, fields=None, deleted=Fals
         if before is not None and not deleted and _same(old, new):
             continue
         changes[field.name] = [_json_value(field, old, record, side="old"), _json_value(field, new, record, side="new")]
+    changes.update(extra_changes or {})
     if not changes and kind not in (ChangeKind.CREATED, ChangeKind.DELETED):
         return None
     account_id, contact_id = record_concerns(record, before or {})

@@ -6,6 +6,7 @@ app_name = "profile"
 
 urlpatterns = [
     path("", views.ProfileView.as_view(), name="detail"),
+    path("preferences/", views.preferences, name="preferences"),
     path("two-factor/begin/", views.two_factor_begin, name="two_factor_begin"),
     path("two-factor/setup/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
     path("two-factor/qr.svg", views.two_factor_qr, name="two_factor_qr"),

@@ -26,8 +26,9 @@ from django.views.generic import FormView, TemplateView
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
+from crm.preferences import preferences_of, preferences_update
 from crm.signin import services, throttling
-from crm.signin.forms import AuthenticatorCodeForm, CodeForm
+from crm.signin.forms import AuthenticatorCodeForm, CodeForm, PreferencesForm
 from crm.signin.selectors import pending_authenticator, two_factor_status, user_has_two_factor
 
 # The user who has given the right password and owes the second step: {"user", "backend", "at"}.
@@ -105,12 +106,29 @@ class SignInCodeView(RedirectURLMixin, FormView):
 
 
 class ProfileView(TemplateView):
-    """The signed-in user's profile: name, roles and the two-factor sign-in section."""
+    """The signed-in user's profile: name, preferences and the two-factor sign-in section."""
 
     template_name = "signin/profile.html"
 
     def get_context_data(self, **kwargs):
+        kwargs.setdefault("preferences_form", PreferencesForm(instance=preferences_of(self.request.user)))
         return super().get_context_data(**kwargs, two_factor=two_factor_status(self.request.user))
+
+
+@require_POST
+def preferences(request):
+    """Save the user's preferences (crm.preferences); the form comes back with what is wrong."""
+    form = PreferencesForm(request.POST, instance=preferences_of(request.user))
+    if form.is_valid():
+        try:
+            preferences_update(user=request.user, data=form.cleaned_data, actor=request.user, request=request)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("profile:detail")
+    view = ProfileView(request=request, args=(), kwargs={})
+    return render(request, view.template_name, view.get_context_data(preferences_form=form), status=400)
 
 
 @require_POST

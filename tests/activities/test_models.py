@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from crm.activities.models import Activity, ActivityKind, ActivityState
+from crm.activities.models import Activity, ActivityKind, ActivityParty, ActivityState, SendState
 from tests.constraints import violates
 from tests.factories import AccountFactory, ActivityFactory, ContactFactory
 
@@ -74,3 +75,20 @@ def test_regarding_is_the_linked_record():
     contact = ContactFactory()
     activity = ActivityFactory(account=None, contact=contact)
     assert activity.regarding == contact
+
+
+def test_the_party_and_sending_constraints():
+    activity = ActivityFactory(kind=ActivityKind.EMAIL)
+    ActivityParty.objects.create(activity=activity, role="to", email="a@x.ro")
+    if connection.vendor == "postgresql":
+        with violates("activity_party_unique"):
+            ActivityParty.objects.create(activity=activity, role="to", email="a@x.ro")
+    else:  # SQLite names the unique constraint's columns, not its name
+        with pytest.raises(IntegrityError, match="activityparty.activity_id"), transaction.atomic():
+            ActivityParty.objects.create(activity=activity, role="to", email="a@x.ro")
+    with violates("activity_party_role_valid"):
+        ActivityParty.objects.create(activity=activity, role="bcc", email="b@x.ro")
+    with violates("activity_party_has_email"):
+        ActivityParty.objects.create(activity=activity, role="cc", email="")
+    with violates("activity_send_state_valid"):
+        ActivityFactory(kind=ActivityKind.TASK, send_state=SendState.QUEUED)

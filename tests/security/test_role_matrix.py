@@ -82,6 +82,7 @@ EXPECTED = {
     "login_code": {"GET": (LOGIN,) * 5, "POST": (LOGIN,) * 5},
     # Each signed-in user's own profile and two-factor sign-in, whatever their role.
     "profile:detail": {"GET": SIGNED_IN, "POST": (LOGIN, *[405] * 4)},
+    "profile:preferences": {"GET": POST_ONLY, "POST": (LOGIN, *[REDIRECT] * 4)},  # the user's own, each role
     "profile:two_factor_begin": {"GET": (LOGIN, *[405] * 4), "POST": (LOGIN, *[REDIRECT] * 4)},
     "profile:two_factor_setup": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     "profile:two_factor_qr": {"GET": (LOGIN, *[404] * 4), "POST": (LOGIN, *[404] * 4)},  # no app being set up
@@ -113,6 +114,7 @@ EXPECTED = {
     "activities:edit": {"GET": READ, "POST": READ},  # an empty form comes back with its errors
     "activities:complete": {"GET": POST_ONLY, "POST": COMMAND},
     "activities:cancel": {"GET": POST_ONLY, "POST": COMMAND},
+    "activities:send": {"GET": POST_ONLY, "POST": COMMAND},  # refused, with a message: not an email
     "activities:reopen": {"GET": POST_ONLY, "POST": COMMAND},  # refused, with a message: it is open
     "activities:delete": {"GET": POST_ONLY, "POST": OWNER_COMMAND},
     "activities:ics": {"GET": READ, "POST": GET_ONLY},

@@ -83,8 +83,8 @@ def test_the_profile_page_s_queries_are_bounded(client, salesperson, two_factor,
     client.force_login(salesperson)
 
     # 1 the session, 2 the user, 3 whether two-factor is on, 4 the recovery codes left,
-    # 5-6 the user's and the groups' permissions (the site map).
-    with django_assert_max_num_queries(6):
+    # 5-6 the user's and the groups' permissions (the site map), 7 the user's preferences (their form).
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("profile:detail"))
     assert response.status_code == 200
 

@@ -7,7 +7,8 @@ and queues them to resume (crm.imports.services.import_jobs_recover), and for
 export jobs whose worker died (no heartbeat for CRM_EXPORT_STALE_AFTER seconds)
 and fails them, to be asked for again (crm.exports.services.export_jobs_recover),
 so a killed or restarted worker machine's job goes on, or says it stopped,
-without anyone opening a page. With several workers each checks; a job is taken
+without anyone opening a page. It also queues the reminder digests' look
+(crm.activities.reminders), which then queues its own next run. With several workers each checks; a job is taken
 by one of them (row lock).
 """
 
@@ -40,6 +41,20 @@ def recover_once():
         connections.close_all()
 
 
+def reminders_schedule():
+    """Queue the reminder digests' next look (crm.activities.reminders), unless one is queued already."""
+    from crm.activities.reminders import reminder_schedule_next
+
+    if not settings.CRM_EMAIL_ENABLED:
+        return
+    try:
+        reminder_schedule_next()
+    except DatabaseError:
+        logger.exception("Queueing the reminder digests failed; the next worker start tries again")
+    finally:
+        connections.close_all()
+
+
 def recover_every(interval, stopped):
     while not stopped.wait(interval):
         recover_once()
@@ -54,6 +69,7 @@ class Command(db_worker.Command):
         runs_tasks = not options.get("reload") or options.get("batch") or reloader_child
         if runs_tasks:
             recover_once()
+            reminders_schedule()
             interval = getattr(settings, "CRM_TASK_RECOVERY_INTERVAL", 30)
             if not options.get("batch") and interval:
                 threading.Thread(
