@@ -57,8 +57,8 @@ class Column:
 
     key: str
     label: str
-    kind: str = "text"  # text, decimal, integer, percent (whole), rate (percent with decimals), date, choice, email,
-    # url, user
+    kind: str = "text"  # text, decimal, integer, percent (whole), rate (percent with decimals), date, datetime,
+    # choice, email, url, user
     aliases: tuple[str, ...] = ()
     required: bool = False
     loose: tuple[str, ...] = ()

@@ -43,6 +43,7 @@ from crm.imports.values import (
     clean_text,
     normalize_label,
     parse_date,
+    parse_datetime,
     parse_decimal,
     parse_integer,
     parse_url,
@@ -869,7 +870,7 @@ class Importer:
 
     def _parse_value(self, column, raw):
         kind = column.kind
-        if type(raw) is str and kind in ("decimal", "integer", "url", "date", "percent", "rate"):
+        if type(raw) is str and kind in ("decimal", "integer", "url", "date", "datetime", "percent", "rate"):
             check_characters(clean_text(raw))  # first: their own messages quote the cell
         if kind == "decimal":
             return parse_decimal(raw)
@@ -879,6 +880,8 @@ class Importer:
             return parse_integer(raw.strip().removesuffix("%") if type(raw) is str else raw)
         if kind == "date":
             return parse_date(raw)
+        if kind == "datetime":
+            return parse_datetime(raw)
         if kind == "rate":  # a percentage with decimals: 21, "21", "21 %", "9,5%"; a percent cell (0.21) is 21
             if type(raw) is str:
                 return parse_decimal(raw.strip().removesuffix("%").strip())

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.imports.engine import ImportOptions
-from crm.imports.models import ImportMode, ImportTarget
+from crm.imports.models import ImportMode, import_targets
 from crm.imports.services import import_file_check
 
 ENCODING_FIELD = forms.ChoiceField(
@@ -24,7 +24,7 @@ ENCODING_FIELD = forms.ChoiceField(
 class ImportForm(forms.Form):
     """Choose a file and how to import it; the file is checked (format, limits, headers) before a job starts."""
 
-    target = forms.ChoiceField(label=_("Import"), choices=ImportTarget.choices)
+    target = forms.ChoiceField(label=_("Import"), choices=import_targets)
     file = forms.FileField(
         label=_("File"),
         help_text=_("Excel (.xlsx, .xls), OpenDocument (.ods), CSV or text, XML Spreadsheet 2003, XML or vCard."),

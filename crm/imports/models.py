@@ -9,11 +9,11 @@ from django.utils.translation import pgettext_lazy
 from crm.jobs import JobProgress
 
 
-class ImportTarget(models.TextChoices):
-    ACCOUNTS = "accounts", _("Accounts")
-    CONTACTS = "contacts", _("Contacts")
-    OPPORTUNITIES = "opportunities", _("Opportunities")
-    INVOICES = "invoices", _("Invoices")
+def import_targets():
+    """What the apps registered for import (crm.imports.registry), as choices: a job imports one of them."""
+    from crm.imports.registry import IMPORTS
+
+    return [(key, kind.label) for key, kind in IMPORTS.items()]
 
 
 class ImportMode(models.TextChoices):
@@ -46,7 +46,8 @@ class ImportJob(JobProgress, models.Model):
 
     finished_states = (ImportState.COMPLETED, ImportState.FAILED, ImportState.UNDONE)
 
-    target = models.CharField(_("records"), max_length=20, choices=ImportTarget.choices)
+    # Which imports exist is up to the installed apps (their imports.py), as for the exports' targets.
+    target = models.CharField(_("records"), max_length=20, choices=import_targets)
     mode = models.CharField(_("mode"), max_length=10, choices=ImportMode.choices, default=ImportMode.UPSERT)
     all_or_nothing = models.BooleanField(_("all or nothing"), default=False)
     create_missing_accounts = models.BooleanField(_("create missing accounts"), default=False)
@@ -131,7 +132,7 @@ class DataMap(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    target = models.CharField(_("records"), max_length=20, choices=ImportTarget.choices)
+    target = models.CharField(_("records"), max_length=20, choices=import_targets)
     columns = models.JSONField(_("columns"), default=dict)
     values = models.JSONField(_("values"), default=dict, blank=True)
     created_by = models.ForeignKey(
@@ -192,7 +193,7 @@ class ImportJobRecord(models.Model):
     """A record an import job created or updated, with its values before the update (for undo)."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="records", verbose_name=_("import job"))
-    target = models.CharField(_("records"), max_length=20, choices=ImportTarget.choices)
+    target = models.CharField(_("records"), max_length=20, choices=import_targets)
     object_id = models.BigIntegerField(_("record"))
     action = models.CharField(_("action"), max_length=10, choices=ImportAction.choices)
     previous = models.JSONField(_("previous values"), null=True, blank=True)

@@ -16,8 +16,9 @@ def template_targets():
     """The imports that offer a template: every registered one."""
     return list(IMPORTS)
 
-# Examples by column key; a choice column shows its default option (or its first), a column not named here
-# (owner, the account a contact belongs to) is left empty, so the example row needs nothing in the CRM.
+# Examples by column key; a choice column shows the option its import names, else its default (or its first), a
+# column not named here (owner, the account a contact belongs to) is left empty, so the example row needs nothing
+# in the CRM.
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -40,7 +41,11 @@ def import_template_rows(target) -> tuple[list[str], list]:
     headers, example = [], []
     for column in kind.columns:
         headers.append(str(column.label))
-        if column.kind == "choice":
+        if column.kind == "choice" and column.key in examples:
+            # The import's own example option ("" for none), by its label in the active language.
+            value = examples[column.key]
+            example.append(str(dict(model._meta.get_field(column.key).flatchoices).get(value, value)))
+        elif column.kind == "choice":
             example.append(_choice_example(model, column.key))
         else:
             example.append(examples.get(column.key, ""))

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 CEDILLA_TO_COMMA = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
@@ -164,6 +165,60 @@ def parse_date(value) -> datetime.date | None:
         _("“%(value)s” is not a date. Use 2026-12-31 or 31.12.2026.") % {"value": clean_text(value)},
         code="invalid",
     )
+
+
+DATETIME_FORMATS = tuple(
+    f"{date_format} {time_format}" for date_format in DATE_FORMATS for time_format in ("%H:%M", "%H:%M:%S")
+)
+
+
+def parse_datetime(value) -> datetime.datetime | None:
+    """Parse a date and time (2026-12-31 14:30, 31.12.2026 14:30, ISO 8601 with its offset) or a date and time
+    cell, in the CRM's time zone when it names none; a date alone is its midnight. Years 1900 to 2999, as the
+    forms take."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        moment = value
+    elif isinstance(value, datetime.date):
+        moment = datetime.datetime.combine(value, datetime.time())
+    else:
+        text = clean_text(value)
+        if not text:
+            return None
+        moment = _datetime_from_text(text)
+        if moment is None:
+            raise ValidationError(
+                _("“%(value)s” is not a date and time. Use 2026-12-31 14:30 or 31.12.2026 14:30.") % {"value": text},
+                code="invalid",
+            )
+    if not 1900 <= moment.year <= 2999:
+        raise ValidationError(
+            _("“%(value)s” is not a date and time. Use 2026-12-31 14:30 or 31.12.2026 14:30.")
+            % {"value": clean_text(value)},
+            code="invalid",
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment
+
+
+def _datetime_from_text(text):
+    for datetime_format in DATETIME_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, datetime_format)
+        except ValueError:
+            continue
+    try:
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    if re.search(r"[\sT:]", text):
+        return None  # a time that did not parse: not the date alone
+    try:
+        return datetime.datetime.combine(parse_date(text), datetime.time())
+    except ValidationError:
+        return None
 
 
 def parse_url(value) -> str:

@@ -18,7 +18,8 @@ from django.views.generic import FormView, ListView
 from crm.downloads import attachment_disposition
 from crm.imports import wizard
 from crm.imports.forms import ColumnMapForm, EncodingForm, ImportForm, ValueMapForm
-from crm.imports.models import ImportRowIssue, ImportState, ImportTarget
+from crm.imports.models import ImportRowIssue, ImportState
+from crm.imports.registry import import_kind
 from crm.imports.selectors import can_see_all_jobs, import_job_get, import_job_list
 from crm.imports.services import (
     failed_rows,
@@ -40,7 +41,7 @@ class ImportStartView(FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["templates"] = [(target, ImportTarget(target).label) for target in template_targets()]
+        context["templates"] = [(target, import_kind(target).label) for target in template_targets()]
         return context
 
     def get_initial(self):
@@ -127,7 +128,7 @@ def import_template_download(request, target, file_format):
     if target not in template_targets() or file_format not in FORMATS:
         raise Http404
     response = HttpResponse(import_template(target, file_format), content_type=CONTENT_TYPES[file_format])
-    name = _("%(records)s import template") % {"records": ImportTarget(target).label}
+    name = _("%(records)s import template") % {"records": import_kind(target).label}
     response["Content-Disposition"] = attachment_disposition(f"{name}.{file_format}")
     return response
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Account
 from crm.activities.models import ActivityKind, Attachment
 from crm.exports.models import ExportJob, ExportState
-from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
+from crm.imports.models import ImportJob, ImportRowIssue, ImportState
 from crm.models import SavedView
 from tests.factories import (
     AccountFactory,
@@ -105,7 +105,7 @@ def make_records(owner) -> Records:
     invoice = InvoiceFactory(owner=owner, account=account, opportunity=opportunity)
     InvoiceLineFactory(invoice=invoice)
     import_job = ImportJob.objects.create(
-        target=ImportTarget.ACCOUNTS,
+        target="accounts",
         file_name="conturi.csv",
         created_by=owner,
         state=ImportState.COMPLETED,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from crm.downloads import attachment_disposition
-from crm.imports.models import ImportJob, ImportTarget
+from crm.imports.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def assert_safe(header, expected_name):
 
 def failed_rows_header(client, user, file_name, file_format="csv"):
     job = ImportJob.objects.create(
-        target=ImportTarget.ACCOUNTS, file_name=file_name, created_by=user, headers=["Account Name"]
+        target="accounts", file_name=file_name, created_by=user, headers=["Account Name"]
     )
     client.force_login(user)
     response = client.get(reverse("imports:failed_rows", args=[job.pk, file_format]))

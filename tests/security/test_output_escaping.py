@@ -20,7 +20,7 @@ from contacts.services import contact_create, contact_update
 from crm.activities.models import ActivityKind
 from crm.activities.services import activity_create, note_create
 from crm.exports.models import ExportJob, ExportState
-from crm.imports.models import ImportJob, ImportRowIssue, ImportState, ImportTarget
+from crm.imports.models import ImportJob, ImportRowIssue, ImportState
 from crm.models import SavedView
 from invoices.services import invoice_create
 from opportunities.services import opportunity_create, opportunity_update
@@ -68,7 +68,7 @@ def hostile():
     for record in (account, contact, opportunity, invoice, *invoice.lines.all()):
         fill_text_fields(record)
     import_job = ImportJob.objects.create(
-        target=ImportTarget.ACCOUNTS, file_name=PAYLOAD + ".csv", created_by=admin, state=ImportState.COMPLETED,
+        target="accounts", file_name=PAYLOAD + ".csv", created_by=admin, state=ImportState.COMPLETED,
         message=PAYLOAD, headers=[PAYLOAD], column_mapping={PAYLOAD: "name"}, ignored_columns=[PAYLOAD],
         total_rows=2, processed_rows=2, failed_count=1, skipped_count=1,
     )
@@ -101,7 +101,7 @@ SHOWN = {
     "admin:accounts_account_changelist": "", "admin:contacts_contact_changelist": "",
     "admin:opportunities_opportunity_changelist": "", "admin:invoices_invoice_changelist": "",
     "admin:crm_importjob_changelist": "", "admin:history_changeevent_changelist": "",
-    "admin:auth_user_changelist": "",
+    "admin:auth_user_changelist": "", "admin:activities_activity_changelist": "",
 }
 HTMX = {"HX-Request": "true", "HX-Target": "contacts-panel"}
 

@@ -1,5 +1,5 @@
-"""Import records (accounts, contacts, opportunities: every registered import) from a file, through the same code
-path as the import page."""
+"""Import records (accounts, contacts, opportunities, invoices, activities: every registered import) from a file,
+through the same code path as the import page."""
 
 import argparse
 import os
@@ -27,8 +27,9 @@ from crm.imports.services import (
 )
 from crm.imports.wizard import check_columns, data_map_get, data_map_options
 
-HELP = """Import accounts, contacts or opportunities from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003,
-records XML or vCard, recognised by content. Prints "created N, updated N, skipped N, failed N".
+HELP = """Import the records TARGET names (every registered import: accounts, contacts, opportunities, invoices,
+activities) from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003, records XML or vCard, recognised by
+content. Prints "created N, updated N, skipped N, failed N".
 
 Exit status:
   0  every row was imported (or skipped as a duplicate)
