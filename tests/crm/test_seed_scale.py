@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Account
 from contacts.models import Contact
+from crm.activities.models import Activity
 from invoices.models import STATUS_REASONS_BY_STATE as INVOICE_REASONS
 from invoices.models import Invoice, InvoiceLine, compute_line
 from opportunities.models import STATUS_REASONS_BY_STATE as OPPORTUNITY_REASONS
@@ -21,7 +22,7 @@ def seed(**options):
 
 @pytest.mark.django_db
 def test_rows_per_account_and_the_large_accounts(salesperson):
-    seed(accounts=40, large=2, large_contacts=30, large_deals=12, batch=15, defer_indexes="no")
+    seed(accounts=40, large=2, large_contacts=30, large_deals=12, large_activities=20, batch=15, defer_indexes="no")
     assert Account.objects.count() == 40
     assert Contact.objects.count() == 38 * 3 + 2 * 30 + 2
     assert Contact.objects.filter(account=None).count() == 2
@@ -30,14 +31,34 @@ def test_rows_per_account_and_the_large_accounts(salesperson):
     sizes = Account.objects.annotate(contact_count=Count("contacts")).order_by("-contact_count")
     assert [account.contact_count for account in sizes[:3]] == [30, 30, 3]
     assert set(Account.objects.values_list("owner", flat=True)) == {salesperson.pk}
+    assert Activity.objects.count() == 38 * 5 + 2 * 20
 
 
 @pytest.mark.django_db
 def test_every_row_passes_the_model_rules(salesperson):
     seed(accounts=25, large=1, large_contacts=10, large_deals=5, defer_indexes="no")
-    for model in (Account, Contact, Opportunity, Invoice, InvoiceLine):
+    for model in (Account, Contact, Opportunity, Invoice, InvoiceLine, Activity):
         for record in model.objects.all():
             record.full_clean()
+    kinds = set(Activity.objects.values_list("kind", flat=True))
+    assert kinds == {"note", "task", "phone_call", "appointment", "email"}
+    regarding = Activity.objects.aggregate(
+        accounts=Count("pk", filter=Q(account__isnull=False)), contacts=Count("pk", filter=Q(contact__isnull=False)),
+        opportunities=Count("pk", filter=Q(opportunity__isnull=False)),
+    )
+    assert all(regarding.values()), regarding
+    assert Activity.objects.filter(state="open", kind="task").exists()
+
+
+@pytest.mark.django_db
+def test_the_timeline_of_a_large_account_rolls_up_its_seeded_activities(salesperson):
+    from crm.activities.selectors import record_timeline
+
+    seed(accounts=3, large=1, large_contacts=5, large_deals=3, large_activities=50, activities=0,
+         defer_indexes="no")
+    large = Account.objects.annotate(count=Count("contacts")).order_by("-count").first()
+    entries, following = record_timeline(user=salesperson, record=large, size=100)
+    assert len([entry for entry in entries if entry.source == "activity"]) == 50 and following is None
     # Primary contacts are the account's own contacts.
     assert not Account.objects.exclude(primary_contact=None).exclude(primary_contact__account=F("pk")).exists()
     assert Account.objects.exclude(primary_contact=None).exists()
@@ -97,7 +118,7 @@ def test_deferred_indexes_are_built_again(salesperson):
             cursor.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
                 "('accounts_account', 'contacts_contact', 'opportunities_opportunity', 'invoices_invoice',"
-                " 'invoices_invoiceline')"
+                " 'invoices_invoiceline', 'activities_activity')"
             )
             return set(cursor.fetchall())
 
@@ -115,6 +136,7 @@ def test_deferred_indexes_are_built_again(salesperson):
         ({"accounts": 0}, "--accounts must be at least 1"),
         ({"accounts": 5, "large": 6}, "--large must be between 0 and --accounts (5), not 6"),
         ({"accounts": 5, "batch": 0}, "--batch and --large-contacts must be at least 1"),
+        ({"accounts": 5, "activities": -1}, "--activities and --large-activities must be at least 0"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_written(options, message):

@@ -2,9 +2,11 @@
 
     python manage.py seed_scale --accounts 1000000
 
-Per account: about 3 contacts, 1 opportunity, 1 invoice with 3 lines; plus a few
-very large accounts (5,000 contacts, 2,000 opportunities and 2,000 invoices
-each) and some contacts without an account. Every row satisfies the models'
+Per account: about 3 contacts, 1 opportunity, 1 invoice with 3 lines and 5
+activities (notes, tasks, calls, appointments, emails, some about its contacts and
+opportunities); plus a few very large accounts (5,000 contacts, 2,000
+opportunities and 2,000 invoices and 20,000 activities each) and some contacts
+without an account. Every row satisfies the models'
 rules and database constraints (status reasons fit states, closed
 opportunities have a close date, invoice totals add up from lines computed by
 ``invoices.models.compute_line``, the primary contact is one of the account's
@@ -33,6 +35,7 @@ from django.db import connection, transaction
 from accounts.models import Account, Industry, RelationshipType
 from contacts.models import Contact, PreferredContactMethod
 from crm import roles
+from crm.activities.models import Activity
 from crm.demo import demo_rates
 from crm.exchange_rates import base_currency, current_rates, to_base
 from crm.models import ExchangeRate
@@ -138,12 +141,30 @@ LINE_COLUMNS = [
     "id", "invoice_id", "position", "description", "quantity", "unit_price", "discount", "tax_rate",
     "base_amount", "tax_amount", "line_total",
 ]
+ACTIVITY_COLUMNS = [
+    "id", "kind", "subject", "description", "account_id", "contact_id", "opportunity_id", "invoice_id", "state",
+    "due_at", "ends_at", "all_day", "location", "priority", "direction", "phone_number", "duration_minutes",
+    "outcome", "completed_at", "send_state", "send_error",
+    "owner_id", "created_at", "created_by_id", "modified_at", "modified_by_id",
+]
+ACTIVITY_SUBJECTS = {
+    "task": ["Trimite oferta", "Pregătește contractul", "Follow up on the quote", "Verifică plata", "Send the deck"],
+    "phone_call": ["Apel de prezentare", "Discuție despre reînnoire", "Follow-up call", "Clarificări factură"],
+    "appointment": ["Întâlnire la sediul clientului", "Demo produs", "Quarterly review", "Negociere contract"],
+    "email": ["Ofertă actualizată", "Confirmare comandă", "Meeting notes", "Documente solicitate"],
+}
+NOTE_TEXTS = [
+    "Au cerut o ofertă până vineri.", "Called, they want a quote by Friday.", "Decizia se ia luna viitoare.",
+    "Budget approved for Q3; waiting for procurement.", "Preferă să fie contactați dimineața.",
+]
+
 TABLES = [
     (Account, ACCOUNT_COLUMNS),
     (Contact, CONTACT_COLUMNS),
     (Opportunity, OPPORTUNITY_COLUMNS),
     (Invoice, INVOICE_COLUMNS),
     (InvoiceLine, LINE_COLUMNS),
+    (Activity, ACTIVITY_COLUMNS),
 ]
 
 
@@ -177,6 +198,12 @@ class Generator:
         ]
         self.past_dates = [today - timedelta(days=self.random.randrange(3 * 365)) for _ in range(2000)]
         self.future_dates = [(today + timedelta(days=self.random.randrange(365))).isoformat() for _ in range(500)]
+        # Due dates from two months ago to two months ahead, on the quarter hour: overdue, today, this week, later.
+        self.due_times = [
+            (now.replace(minute=0, second=0, microsecond=0)
+             + timedelta(minutes=15 * self.random.randrange(-4 * 24 * 60, 4 * 24 * 60))).isoformat()
+            for _ in range(5000)
+        ]
         self.phones = [
             f"+40 7{self.random.randrange(10, 99)} {self.random.randrange(100, 999)} {self.random.randrange(100, 999)}"
             for _ in range(5000)
@@ -230,7 +257,36 @@ class Generator:
         modified = max(created, self.pick(self.timestamps))
         return owner, created, owner, modified, owner
 
-    def account(self, batch, *, contacts, deals, with_primary):
+    def activity(self, batch, **regarding):
+        """One activity regarding the one record named (account_id, contact_id or opportunity_id): a note, or a
+        task, call, appointment or email, open with a due date around today or closed."""
+        pick, chance = self.pick, self.random.random()
+        kind = "note" if chance < 0.3 else pick(["task", "task", "phone_call", "appointment", "email"])
+        owner, created, created_by, modified, modified_by = self.audit()
+        due = None if kind == "note" else pick(self.due_times)
+        closed = kind in ("note", "email") or self.random.random() < 0.6
+        state = "open" if not closed else ("canceled" if self.random.random() < 0.1 and kind != "note" else "completed")
+        batch.rows[Activity].append((
+            self.take_id(Activity), kind, "" if kind == "note" else pick(ACTIVITY_SUBJECTS[kind]),
+            pick(NOTE_TEXTS) if kind == "note" else "", regarding.get("account_id"), regarding.get("contact_id"),
+            regarding.get("opportunity_id"), None, state, due, due if kind == "appointment" else None, False, "",
+            pick(["low", "normal", "normal", "high"]), "outgoing" if kind in ("phone_call", "email") else "",
+            pick(self.phones) if kind == "phone_call" else "", 15 if kind == "phone_call" else None, "",
+            modified if state != "open" else None, "", "", owner, created, created_by, modified, modified_by,
+        ))
+
+    def activities_of(self, batch, count, *, account_id, contact_ids, opportunity_ids):
+        """``count`` activities about an account: most about the account itself, the rest about its contacts
+        and opportunities (which its Timeline rolls up)."""
+        for number in range(count):
+            if number % 5 == 3 and contact_ids:
+                self.activity(batch, contact_id=self.pick(contact_ids))
+            elif number % 5 == 4 and opportunity_ids:
+                self.activity(batch, opportunity_id=self.pick(opportunity_ids))
+            else:
+                self.activity(batch, account_id=account_id)
+
+    def account(self, batch, *, contacts, deals, with_primary, activities=0):
         pick = self.pick
         account_id = self.take_id(Account)
         name, slug = pick(self.companies)
@@ -244,10 +300,13 @@ class Generator:
             "", None, contact_ids[0] if with_primary and contact_ids else None,
             "active" if self.random.random() < 0.9 else "inactive", *self.audit(),
         ))
+        opportunity_ids = []
         for number in range(deals):
             contact_id = contact_ids[number % len(contact_ids)] if contact_ids else None
-            opportunity_id = self.opportunity(batch, account_id=account_id, contact_id=contact_id)
-            self.invoice(batch, account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id)
+            opportunity_ids.append(self.opportunity(batch, account_id=account_id, contact_id=contact_id))
+            self.invoice(batch, account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_ids[-1])
+        self.activities_of(batch, activities, account_id=account_id, contact_ids=contact_ids,
+                           opportunity_ids=opportunity_ids)
 
     def contact(self, batch, *, account_id):
         pick = self.pick
@@ -310,7 +369,7 @@ def copy_value(value):
 
 
 class Command(BaseCommand):
-    help = "Fill the database with realistic generated accounts, contacts, opportunities and invoices, quickly."
+    help = "Fill the database with realistic generated accounts, contacts, opportunities, invoices and activities."
 
     def add_arguments(self, parser):
         parser.add_argument("--accounts", type=int, required=True, help="How many accounts to add.")
@@ -322,6 +381,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--large-deals", type=int, default=2000, help="Opportunities and invoices of each large account."
         )
+        parser.add_argument("--activities", type=int, default=5, help="Activities of each account.")
+        parser.add_argument("--large-activities", type=int, default=20000, help="Activities of each large account.")
         parser.add_argument("--batch", type=int, default=5000, help="Accounts per transaction.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for repeatable data.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar.")
@@ -347,7 +408,9 @@ class Command(BaseCommand):
             raise CommandError("--batch and --large-contacts must be at least 1, --large-deals at least 0.")
         self.progress = not options["no_progress"]
         owners = self.owner_ids()
-        plan = self.plan(accounts, large, options["large_contacts"], options["large_deals"])
+        if options["activities"] < 0 or options["large_activities"] < 0:
+            raise CommandError("--activities and --large-activities must be at least 0.")
+        plan = self.plan(accounts, large, options["large_contacts"], options["large_deals"], options)
         first_ids = self.reserve_ids(plan)
         generator = Generator(owners=owners, first_ids=first_ids, seed=options["seed"], rates=self.ensure_rates())
 
@@ -400,6 +463,7 @@ class Command(BaseCommand):
                     contacts=options["large_contacts"] if is_large else 3,
                     deals=options["large_deals"] if is_large else 1,
                     with_primary=number % 4 != 3,
+                    activities=options["large_activities"] if is_large else options["activities"],
                 )
             share = min(standalone_left, size // 20 + 1)
             for _ in range(share):
@@ -459,7 +523,7 @@ class Command(BaseCommand):
             created.append(user.pk)
         return created
 
-    def plan(self, accounts, large, large_contacts, large_deals):
+    def plan(self, accounts, large, large_contacts, large_deals, options):
         """How many rows each table gets."""
         regular = accounts - large
         deals = regular + large * large_deals
@@ -469,6 +533,7 @@ class Command(BaseCommand):
             Opportunity: deals,
             Invoice: deals,
             InvoiceLine: deals * 3,
+            Activity: regular * options["activities"] + large * options["large_activities"],
         }
 
     def reserve_ids(self, plan):
