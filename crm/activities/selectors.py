@@ -154,25 +154,59 @@ def _day_bounds(day):
     return start, start + datetime.timedelta(days=1)
 
 
-def my_activities(*, user, view=MyActivitiesView.OPEN, kind="", now=None):
-    """The user's own activities for one of My Activities' views, soonest due first (undated last)."""
-    permissions.require(permissions.can_view(user, Activity))
+# My Activities' sortable columns: the parameter's name to the order, each ending on the primary key.
+MY_ACTIVITIES_SORTS = {
+    "due": ("due_at", "-created_at", "-pk"),
+    "subject": ("subject", "pk"),
+    "kind": ("kind", "due_at", "pk"),
+    "priority": ("priority", "due_at", "pk"),
+    "created": ("created_at", "pk"),
+}
+
+
+def my_activities_condition(view, now=None) -> Q:
+    """What one of My Activities' system views shows, of a user's own activities (in the active time zone)."""
     now = now or timezone.now()
     today_start, tomorrow = _day_bounds(timezone.localdate(now))
     week_end = today_start + datetime.timedelta(days=7 - timezone.localtime(now).weekday())
-    activities = Activity.objects.filter(owner=user).select_related(*ENTRY_RELATED)
     open_scheduled = Q(state=ActivityState.OPEN, kind__in=SCHEDULED_KINDS)
     if view == MyActivitiesView.OPEN:
-        activities = activities.filter(state=ActivityState.OPEN)
-    elif view == MyActivitiesView.OVERDUE:
-        activities = activities.filter(open_scheduled, due_at__lt=now)
-    elif view == MyActivitiesView.DUE_TODAY:
-        activities = activities.filter(open_scheduled, due_at__gte=today_start, due_at__lt=tomorrow)
-    elif view == MyActivitiesView.DUE_THIS_WEEK:
-        activities = activities.filter(open_scheduled, due_at__gte=today_start, due_at__lt=week_end)
+        return Q(state=ActivityState.OPEN)
+    if view == MyActivitiesView.OVERDUE:
+        return open_scheduled & Q(due_at__lt=now)
+    if view == MyActivitiesView.DUE_TODAY:
+        return open_scheduled & Q(due_at__gte=today_start, due_at__lt=tomorrow)
+    if view == MyActivitiesView.DUE_THIS_WEEK:
+        return open_scheduled & Q(due_at__gte=today_start, due_at__lt=week_end)
+    return Q()
+
+
+def my_activity_list(*, user):
+    """The user's own activities, with what the list shows joined (the export's selector)."""
+    permissions.require(permissions.can_view(user, Activity))
+    return Activity.objects.filter(owner=user).select_related(*ENTRY_RELATED)
+
+
+def my_activities_order(queryset, sort: str):
+    """``queryset`` in the order ``sort`` names ("due", "-subject"...; soonest due first otherwise)."""
+    descending = sort.startswith("-")
+    fields = MY_ACTIVITIES_SORTS.get(sort.lstrip("-"))
+    if fields is None:
+        return queryset.order_by(*MY_ACTIVITIES_SORTS["due"])
+    if descending:
+        fields = [name[1:] if name.startswith("-") else f"-{name}" for name in fields]
+    return queryset.order_by(*fields)
+
+
+def my_activities(*, user, view=MyActivitiesView.OPEN, kind="", now=None, sort=""):
+    """The user's own activities for one of My Activities' views, soonest due first (undated last) unless
+    ``sort`` names another order; All my activities newest first."""
+    activities = my_activity_list(user=user).filter(my_activities_condition(view, now))
     if kind in ActivityKind.values:
         activities = activities.filter(kind=kind)
-    return activities.order_by("due_at", "-created_at", "-pk") if view != MyActivitiesView.ALL else activities
+    if not sort and view == MyActivitiesView.ALL:
+        return activities
+    return my_activities_order(activities, sort)
 
 
 def my_activity_counts(*, user, now=None) -> dict:

@@ -6,6 +6,7 @@ app_name = "activities"
 
 urlpatterns = [
     path("", views.mine, name="mine"),
+    path("export/", views.ActivityExportView.as_view(), name="export"),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
     path("<int:pk>/complete/", views.activity_complete, name="complete"),

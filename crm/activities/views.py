@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from crm import permissions
 from crm.activities import services
+from crm.activities.filters import VIEW_CHOICES
 from crm.activities.forms import PARTY_FIELDS, NoteForm, TimelineFilterForm, activity_form_class
 from crm.activities.ics import appointment_ics
 from crm.activities.models import REGARDING_FIELDS, Activity, ActivityKind, Attachment
 from crm.activities.parties import parties_by_role
 from crm.activities.selectors import (
     ENTRY_RELATED,
+    MY_ACTIVITIES_SORTS,
     Cursor,
     MyActivitiesView,
     my_activities,
@@ -30,6 +32,7 @@ from crm.activities.selectors import (
 from crm.downloads import attachment_disposition
 from crm.history.models import RECORD_MODELS
 from crm.history.selectors import record_changes
+from crm.imports.export_views import RecordExportView
 from crm.record_views import add_service_error, error_text, expect_posted_version, safe_next_url
 from crm.services import expect_version
 from crm.uploads import accepts_attachments, upload_refused
@@ -258,13 +261,32 @@ def activity_ics(request, pk):
     return response
 
 
-VIEWS = [
-    (MyActivitiesView.OPEN, _("My open activities")),
-    (MyActivitiesView.OVERDUE, _("Overdue")),
-    (MyActivitiesView.DUE_TODAY, _("Due today")),
-    (MyActivitiesView.DUE_THIS_WEEK, _("Due this week")),
-    (MyActivitiesView.ALL, _("All my activities")),
+VIEWS = VIEW_CHOICES
+# My Activities' columns: (sort parameter or "", label).
+COLUMNS = [
+    ("subject", _("Subject")),
+    ("kind", _("Activity type")),
+    ("", _("Regarding")),
+    ("due", _("Due")),
+    ("priority", _("Priority")),
+    ("", _("Status")),
 ]
+
+
+def _sort_headers(request, sort):
+    """Each column's header: its label, the link that sorts by it (the other way when it is the sort), and
+    the aria-sort its state is."""
+    headers = []
+    for key, label in COLUMNS:
+        if not key:
+            headers.append({"label": label, "url": "", "aria_sort": ""})
+            continue
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{key}" if sort == key else key
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
+        headers.append({"label": label, "url": f"?{query.urlencode()}", "aria_sort": state})
+    return headers
 
 
 @require_safe
@@ -274,15 +296,30 @@ def mine(request):
     if view not in dict(VIEWS):
         view = MyActivitiesView.OPEN
     kind = request.GET.get("kind", "")
-    activities = my_activities(user=request.user, view=view, kind=kind)
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in MY_ACTIVITIES_SORTS:
+        sort = ""
+    activities = my_activities(user=request.user, view=view, kind=kind, sort=sort)
     page = Paginator(activities, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
+        "headers": _sort_headers(request, sort),
+        "page_query": query.urlencode(),
+        "export_query": query.urlencode(),
         "views": VIEWS,
         "view": view,
         "kind": kind,
         "kinds": ActivityKind.choices,
         "page_obj": page,
         "view_label": dict(VIEWS)[view],
+        "sort": sort,
     }
     return render(request, "activities/my_activities.html", context)
 
+
+
+class ActivityExportView(RecordExportView):
+    """My Activities as a file: the view, kind and sort the page shows (crm.activities.exports)."""
+
+    name = "activities"

@@ -115,6 +115,7 @@ EXPECTED = {
     "activities:complete": {"GET": POST_ONLY, "POST": COMMAND},
     "activities:cancel": {"GET": POST_ONLY, "POST": COMMAND},
     "activities:send": {"GET": POST_ONLY, "POST": COMMAND},  # refused, with a message: not an email
+    "activities:export": {"GET": READ, "POST": GET_ONLY},
     "activities:reopen": {"GET": POST_ONLY, "POST": COMMAND},  # refused, with a message: it is open
     "activities:delete": {"GET": POST_ONLY, "POST": OWNER_COMMAND},
     "activities:ics": {"GET": READ, "POST": GET_ONLY},
