@@ -25,6 +25,8 @@ from accounts.services import account_create, account_set_status, account_update
 from contacts.models import Contact, PreferredContactMethod
 from contacts.services import contact_attach_to_account, contact_create, contact_set_status
 from crm import roles
+from crm.activities.models import Activity, ActivityKind, PartyRole
+from crm.activities.services import activity_create, note_create
 from crm.exchange_rates import exchange_rate_set
 from crm.models import ExchangeRate, RecordStatus
 from invoices.models import Invoice, InvoiceStatusReason
@@ -639,10 +641,49 @@ def load_demo(*, today: date | None = None) -> LoadResult:
             invoice_cancel(invoice=invoice, actor=owner)
         created["invoices"] += 1
 
+    created["activities"] = _load_demo_activities(accounts.values())
+
     totals = {
         "accounts": Account.objects.count(),
         "contacts": Contact.objects.count(),
         "opportunities": Opportunity.objects.count(),
         "invoices": Invoice.objects.count(),
+        "activities": Activity.objects.count(),
     }
     return LoadResult(created=created, totals=totals)
+
+
+# How many demo accounts get a Timeline of their own (the first ones, by name).
+DEMO_TIMELINES = 8
+
+
+def _load_demo_activities(accounts) -> int:
+    """A few activities on the first demo accounts, through the activity services: a note, a task due tomorrow,
+    an overdue one, a logged email to the account's primary contact and an appointment next week with it and
+    the owner as attendees. An account that has activities already is left as it is."""
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    chosen = sorted(accounts, key=lambda account: account.name)[:DEMO_TIMELINES]
+    have = set(Activity.objects.filter(account__in=chosen).values_list("account_id", flat=True))
+    count = 0
+    for account in chosen:
+        if account.pk in have:
+            continue
+        owner = account.owner
+        contact = account.primary_contact or account.contacts.order_by("pk").first()
+        people = [(str(contact), contact.email)] if contact is not None and contact.email else []
+        me = [(owner.get_full_name(), owner.email)] if owner.email else []
+        note_create(regarding=account, actor=owner,
+                    text=f"Discuție cu {contact or 'clientul'}: vor o ofertă pentru anul viitor.\n\n"
+                         "- 25 de utilizatori\n- instruire la sediu\n\nDetalii: https://www.example.ro/oferta")
+        activity_create(kind=ActivityKind.TASK, regarding=account, actor=owner, subject="Trimite oferta",
+                        due_at=now + timedelta(days=1), priority="high")
+        activity_create(kind=ActivityKind.TASK, regarding=account, actor=owner, subject="Sună pentru confirmare",
+                        due_at=now - timedelta(days=2))
+        activity_create(kind=ActivityKind.EMAIL, regarding=account, actor=owner, subject="Oferta noastră",
+                        direction="outgoing", description="Bună ziua,\n\nVă trimit oferta discutată.",
+                        due_at=now - timedelta(days=3), parties={PartyRole.SENDER: me, PartyRole.TO: people})
+        activity_create(kind=ActivityKind.APPOINTMENT, regarding=account, actor=owner, subject="Prezentare produs",
+                        due_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=1),
+                        location=account.city or "", parties={PartyRole.ATTENDEE: people + me})
+        count += 5
+    return count

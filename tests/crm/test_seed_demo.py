@@ -43,7 +43,7 @@ def test_running_twice_creates_nothing_new():
     first = counts()
     second_output = seed()
     assert counts() == first
-    assert "created 0 accounts, 0 contacts, 0 opportunities, 0 invoices" in second_output
+    assert "created 0 accounts, 0 contacts, 0 opportunities, 0 invoices, 0 activities" in second_output
     assert "created 0 accounts" not in first_output
 
 
@@ -122,3 +122,20 @@ def test_demo_users_one_per_role_with_the_printed_passwords():
         owners = set(model.objects.values_list("owner__username", flat=True))
         assert {"ana", "dan", "maria"} <= owners, model.__name__
         assert not model.objects.filter(created_by__isnull=True).exists(), model.__name__
+
+
+def test_the_demo_accounts_have_a_timeline():
+    from crm.activities.models import Activity, ActivityState
+    from crm.history.models import ChangeEvent, RecordType
+
+    seed()
+    with_activities = Account.objects.filter(activities__isnull=False).distinct()
+    assert with_activities.count() == 8
+    kinds = Counter(Activity.objects.values_list("kind", flat=True))
+    assert kinds == {"note": 8, "task": 16, "email": 8, "appointment": 8}
+    assert Activity.objects.filter(state=ActivityState.OPEN, due_at__isnull=False).count() == 24
+    email = Activity.objects.filter(kind="email").first()
+    assert email.parties.filter(role="to", contact__isnull=False).exists()
+    assert ChangeEvent.objects.filter(record_type=RecordType.ACTIVITY).count() == Activity.objects.count()
+    seed()
+    assert Activity.objects.count() == 40
