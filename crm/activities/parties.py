@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from crm.activities.models import ActivityParty, PartyRole
+from crm.activities.registry import people_by_address
 
 # At most this many addresses in one role: an email to a whole account is a campaign, not an activity.
 MAX_ADDRESSES = 50
@@ -70,23 +71,14 @@ def format_addresses(parties) -> str:
 def resolve(parties: dict, *, user) -> list[ActivityParty]:
     """Unsaved ActivityParty rows for ``parties`` ({role: [(name, address)]}), linked to contacts and users.
 
-    Two queries whatever the number of addresses: the contacts ``user`` may see with any of them, and the
-    users with any of them. A contact's or user's own name fills a name the text did not give.
+    Two queries whatever the number of addresses: the contacts ``user`` may see with any of them (as the
+    contacts app registers them, crm.activities.registry.people), and the users with any of them. A
+    contact's or user's own name fills a name the text did not give.
     """
-    from contacts.selectors import contact_list
-
     addresses = {address for pairs in parties.values() for _name, address in pairs}
     contacts, users = {}, {}
     if addresses:
-        for contact in (
-            contact_list(user=user)
-            .select_related(None)
-            .annotate(email_key=Lower("email"))
-            .filter(email_key__in=addresses)
-            .order_by("pk")
-            .only("pk", "first_name", "last_name", "email")
-        ):
-            contacts.setdefault(contact.email_key, contact)
+        contacts = people_by_address(user=user, addresses=addresses)
         for found in (
             get_user_model()
             ._default_manager.annotate(email_key=Lower("email"))

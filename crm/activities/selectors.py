@@ -15,7 +15,7 @@ from crm.activities.models import (
     ActivityState,
     Attachment,
 )
-from crm.activities.registry import rollup_of
+from crm.activities.registry import people_of, rollup_of
 from crm.history.models import RecordType
 
 TIMELINE_PAGE_SIZE = 20
@@ -219,3 +219,12 @@ def my_activity_counts(*, user, now=None) -> dict:
         due_today=Count("pk", filter=Q(due_at__gte=max(today_start, now), due_at__lt=tomorrow)),
     )
 
+
+
+# How many of a record's people an email's or an appointment's form offers to add.
+PEOPLE_OFFERED = 20
+
+
+def record_people(*, user, record, limit=PEOPLE_OFFERED) -> list[tuple[str, str]]:
+    """The (name, address) of the people an activity about ``record`` is likely to go to (its app says who)."""
+    return people_of(user=user, record=record, limit=limit)

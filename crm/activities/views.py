@@ -27,6 +27,7 @@ from crm.activities.selectors import (
     Cursor,
     MyActivitiesView,
     my_activities,
+    record_people,
     record_timeline,
 )
 from crm.downloads import attachment_disposition
@@ -140,8 +141,20 @@ def activity_create(request, kind, regarding_type, pk):
             }
             messages.success(request, done)
             return HttpResponseRedirect(safe_next_url(request, record.get_absolute_url()))
-    context = {"form": form, "kind": ActivityKind(kind), "record": record, "activity": None}
+    context = {"form": form, "kind": ActivityKind(kind), "record": record, "activity": None,
+               **_people(request.user, kind, record)}
     return render(request, "activities/activity_form.html", context)
+
+
+# The box a record's people are added to, for the kinds that have people.
+PEOPLE_FIELD = {ActivityKind.EMAIL: "to", ActivityKind.APPOINTMENT: "attendees"}
+
+
+def _people(user, kind, record):
+    """The record's people the form offers to add (an email's To, an appointment's attendees)."""
+    if kind not in PEOPLE_FIELD or record is None:
+        return {}
+    return {"people": record_people(user=user, record=record), "people_field": PEOPLE_FIELD[kind]}
 
 
 def _initial(kind, record, user):
@@ -187,7 +200,8 @@ def activity_edit(request, pk):
         else:
             messages.success(request, _("%(kind)s saved.") % {"kind": activity.get_kind_display()})
             return redirect(activity)
-    context = {"form": form, "kind": ActivityKind(activity.kind), "record": activity.regarding, "activity": activity}
+    context = {"form": form, "kind": ActivityKind(activity.kind), "record": activity.regarding, "activity": activity,
+               **_people(request.user, activity.kind, activity.regarding)}
     return render(request, "activities/activity_form.html", context)
 
 

@@ -366,3 +366,21 @@ def test_a_real_worker_sends_the_email_to_a_real_smtp_server(salesperson, email_
     assert "Subject: =?utf-8?" in text and "X-CRM-Activity: " + str(email.pk) in text
     email.refresh_from_db()
     assert (email.state, email.send_state) == (ActivityState.COMPLETED, SendState.SENT)
+
+
+@pytest.mark.django_db
+def test_the_form_offers_the_records_people(client, salesperson):
+    account = AccountFactory(name="Dacia")
+    ContactFactory(first_name="Ana", last_name="Pop", email="ana@dacia.ro", account=account)
+    ContactFactory(first_name="Fără", last_name="Adresă", email="", account=account)
+    ContactFactory(first_name="Ion", last_name="Altundeva", email="ion@x.ro")
+    client.force_login(salesperson)
+    page = client.get(reverse("activities:create", args=["email", "account", account.pk])).content.decode()
+    assert 'data-people-for="id_to"' in page and 'data-add-address="Ana Pop <ana@dacia.ro>"' in page
+    assert "Adresă" not in page and "ion@x.ro" not in page
+    opportunity_page = client.get(
+        reverse("activities:create", args=["appointment", "account", account.pk])
+    ).content.decode()
+    assert 'data-people-for="id_attendees"' in opportunity_page
+    task_page = client.get(reverse("activities:create", args=["task", "account", account.pk])).content.decode()
+    assert "data-people-for" not in task_page

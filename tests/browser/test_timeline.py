@@ -99,3 +99,44 @@ def test_note_task_and_call_on_an_account_then_the_task_completed_from_my_activi
     task = Activity.objects.get(subject="Trimite oferta pentru flotă")
     assert task.state == ActivityState.COMPLETED and task.owner == ana and task.account_id == account.pk
     assert not problems, "\n".join(problems)
+
+
+def test_an_email_to_the_accounts_contact_sent_by_the_worker_with_people_added_by_a_click(
+    page, live_server, settings, tmp_path_factory
+):
+    from django.core import mail
+
+    from crm.activities.models import SendState
+    from crm.activities.services import email_deliver_now
+    from tests.browser.workspace import screenshots_dir
+
+    settings.CRM_EMAIL_ENABLED = True
+    ana = SalespersonFactory(username="ana.salesperson", first_name="Ana", last_name="Pop", email="ana@firma.ro")
+    account = AccountFactory(owner=ana, name="Carpați Tech SRL")
+    contact_create(actor=ana, first_name="Mihai", last_name="Ionescu", email="mihai@carpati.ro", account=account)
+    sign_in(page, "ana.salesperson")
+    page.goto(account.get_absolute_url())
+    timeline = page.locator("#timeline")
+    page.wait_for_selector(htmx_settled("#timeline"))
+    timeline.locator("header details summary").click()
+    timeline.locator("a[href*='/new/email/']").click()
+    expect(page.locator("input[name=sender]")).to_have_value("Ana Pop <ana@firma.ro>")
+    page.locator("input[name=to]").fill("")
+    page.get_by_role("button", name="+ Mihai Ionescu <mihai@carpati.ro>").click()
+    expect(page.locator("input[name=to]")).to_have_value("Mihai Ionescu <mihai@carpati.ro>")
+    page.get_by_role("button", name="+ Mihai Ionescu <mihai@carpati.ro>").click()  # not twice
+    expect(page.locator("input[name=to]")).to_have_value("Mihai Ionescu <mihai@carpati.ro>")
+    page.locator("input[name=subject]").fill("Oferta pentru flotă")
+    page.locator("textarea[name=description]").fill("Bună ziua,\n\nVă trimit oferta.")
+    page.locator("input[name=send_now]").check()
+    assert axe_violations(page) == [], describe(axe_violations(page))
+    page.screenshot(path=screenshots_dir(tmp_path_factory) / "en-desktop-email-form.png", full_page=True)
+    page.locator("form.card button[type=submit]").click()
+    page.wait_for_selector(f"{htmx_settled('#timeline')} .timeline-entry.email")
+    email = Activity.objects.get(kind=ActivityKind.EMAIL)
+    assert email.send_state == SendState.QUEUED
+    assert email_deliver_now(email.pk) == SendState.SENT  # the worker's work, as db_worker runs it
+    assert mail.outbox[-1].to == ["Mihai Ionescu <mihai@carpati.ro>"]
+    page.goto(email.get_absolute_url())
+    expect(page.locator(".badge.send-sent")).to_be_visible()
+    expect(page.locator("dl.fields")).to_contain_text("mihai@carpati.ro")
