@@ -154,7 +154,11 @@ class Activity(OwnedRecord):
             models.Index(fields=["contact", "-created_at", "-id"], name="activity_contact_idx"),
             models.Index(fields=["opportunity", "-created_at", "-id"], name="activity_opportunity_idx"),
             models.Index(fields=["invoice", "-created_at", "-id"], name="activity_invoice_idx"),
-            models.Index(fields=["owner", "state", "due_at"], name="activity_owner_due_idx"),
+            # My Activities' dated views and the dashboard's counts: the kind included, so counting them reads
+            # the index alone.
+            models.Index(fields=["owner", "state", "due_at", "kind"], name="activity_owner_due_kind_idx"),
+            # All my activities, newest first.
+            models.Index(fields=["owner", "-created_at", "-id"], name="activity_owner_recent_idx"),
         ]
 
     # The history's names of the changes that are not columns: the parties, by role (crm.activities.parties).

@@ -2,9 +2,9 @@
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from crm import permissions
@@ -78,6 +78,10 @@ def _older(field, cursor, source):
     return Q(**{f"{field}__lte": cursor.at})
 
 
+def _pk(item):
+    return item if isinstance(item, int) else item.pk
+
+
 def _attach_files(entries):
     """Give each activity entry its files (``attachment_list``), all read in one query."""
     activities = [entry.item for entry in entries if entry.source == "activity"]
@@ -115,15 +119,16 @@ def record_timeline(*, user, record, filters=TimelineFilter(), cursor=None, size
         own = Q(**{record._meta.model_name: record.pk})
         sources.append(("", own))
         sources.extend(rollup_of(record).items())
-        activities = Activity.objects.select_related(*ENTRY_RELATED).order_by("-created_at", "-pk")
-        branches = [(label, activities.filter(branch & condition)[: size + 1]) for label, branch in sources]
+        # Each source's newest ids alone, without the joins: the page's rows are read with them afterwards, so
+        # that a roll-up over thousands of contacts joins only the twenty rows shown.
+        newest = Activity.objects.order_by("-created_at", "-pk").values_list("pk", "created_at")
+        branches = [(label, newest.filter(branch & condition)[: size + 1]) for label, branch in sources]
     else:
         branches = []
     entries = []
-    for label, queryset in branches:
+    for label, rows in branches:
         entries.extend(
-            TimelineEntry(at=activity.created_at, source="activity", item=activity, rolled_up_from=label)
-            for activity in queryset
+            TimelineEntry(at=created_at, source="activity", item=pk, rolled_up_from=label) for pk, created_at in rows
         )
     show_changes = changes is not None and (not filters.kind or filters.kind == "change") and not filters.state
     if show_changes:
@@ -132,8 +137,13 @@ def record_timeline(*, user, record, filters=TimelineFilter(), cursor=None, size
             changes = changes.filter(record_label__icontains=filters.q)
         changes = changes.filter(_older("occurred_at", cursor, "change"))[: size + 1]
         entries.extend(TimelineEntry(at=event.occurred_at, source="change", item=event) for event in changes)
-    entries.sort(key=lambda entry: (entry.at, entry.source == "activity", entry.item.pk), reverse=True)
+    entries.sort(key=lambda entry: (entry.at, entry.source == "activity", _pk(entry.item)), reverse=True)
     page = entries[:size]
+    shown = [entry.item for entry in page if entry.source == "activity"]
+    if shown:
+        rows = Activity.objects.select_related(*ENTRY_RELATED).in_bulk(shown)
+        page = [replace(entry, item=rows[entry.item]) if entry.source == "activity" else entry for entry in page
+                if entry.source != "activity" or entry.item in rows]
     _attach_files(page)
     following = page[-1].cursor if len(entries) > size else None
     return page, following
@@ -209,15 +219,25 @@ def my_activities(*, user, view=MyActivitiesView.OPEN, kind="", now=None, sort="
     return my_activities_order(activities, sort)
 
 
+# The dashboard counts up to this many of each and says "99+" beyond: a count reads at most this many index
+# entries, however many activities a user has.
+COUNT_CAP = 99
+
+
 def my_activity_counts(*, user, now=None) -> dict:
-    """The dashboard tile's figures: the user's overdue and due-today open activities, in one query."""
+    """The dashboard tile's figures: the user's overdue and due-today open activities, each counted up to
+    COUNT_CAP + 1 (one query each, on the index of owner, state, due date and kind)."""
     now = now or timezone.now()
     today_start, tomorrow = _day_bounds(timezone.localdate(now))
-    scheduled = Activity.objects.filter(owner=user, state=ActivityState.OPEN, kind__in=SCHEDULED_KINDS)
-    return scheduled.aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        due_today=Count("pk", filter=Q(due_at__gte=max(today_start, now), due_at__lt=tomorrow)),
-    )
+    scheduled = Activity.objects.filter(owner=user, state=ActivityState.OPEN, kind__in=SCHEDULED_KINDS).order_by()
+    counts = {
+        "overdue": scheduled.filter(due_at__lt=now).values("pk")[: COUNT_CAP + 1].count(),
+        "due_today": scheduled.filter(due_at__gte=max(today_start, now), due_at__lt=tomorrow)
+        .values("pk")[: COUNT_CAP + 1]
+        .count(),
+    }
+    labels = {f"{name}_label": f"{COUNT_CAP}+" if count > COUNT_CAP else str(count) for name, count in counts.items()}
+    return {**counts, **labels}
 
 
 

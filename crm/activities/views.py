@@ -7,7 +7,6 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from crm.downloads import attachment_disposition
 from crm.history.models import RECORD_MODELS
 from crm.history.selectors import record_changes
 from crm.imports.export_views import RecordExportView
+from crm.pagination import BoundedPaginator
 from crm.record_views import add_service_error, error_text, expect_posted_version, safe_next_url
 from crm.services import expect_version
 from crm.uploads import accepts_attachments, upload_refused
@@ -314,7 +314,7 @@ def mine(request):
     if sort.lstrip("-") not in MY_ACTIVITIES_SORTS:
         sort = ""
     activities = my_activities(user=request.user, view=view, kind=kind, sort=sort)
-    page = Paginator(activities, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(activities, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

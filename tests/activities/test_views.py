@@ -186,9 +186,10 @@ def test_the_timeline_costs_the_same_queries_at_1_and_50_of_each_kind(
     client.force_login(salesperson)
     url = timeline_url(account, "account")
     client.get(url)  # sessions and permissions warmed
-    # session, user, the user's and the groups' permissions, the account; its own, its contacts', opportunities'
-    # and invoices' activities (one query each, owners and records joined); the changes; the page's files
-    with django_assert_num_queries(11):
+    # session, user, the user's and the groups' permissions, the account; the newest ids of its own, its
+    # contacts', opportunities' and invoices' activities (one query each); the changes; the page's activities
+    # (owners and records joined); the page's files
+    with django_assert_num_queries(12):
         response = client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200
 
@@ -265,3 +266,20 @@ def test_an_all_day_appointment_is_a_date_in_the_ics(client, salesperson):
 def test_only_an_appointment_has_an_ics(client, salesperson):
     client.force_login(salesperson)
     assert client.get(reverse("activities:ics", args=[ActivityFactory().pk])).status_code == 404
+
+
+def test_the_dashboards_activity_counts_stop_at_99(client, salesperson):
+    from crm.activities.selectors import my_activity_counts
+
+    past, account = timezone.now() - datetime.timedelta(days=1), AccountFactory()
+    Activity.objects.bulk_create(
+        [Activity(kind=ActivityKind.TASK, subject=f"Restantă {n}", account=account, owner=salesperson, due_at=past)
+         for n in range(101)]
+    )
+    counts = my_activity_counts(user=salesperson)
+    assert (counts["overdue"], counts["overdue_label"], counts["due_today_label"]) == (100, "99+", "0")
+    first_three = list(Activity.objects.filter(owner=salesperson).values_list("pk", flat=True)[:3])
+    Activity.objects.filter(pk__in=first_three).delete()
+    assert my_activity_counts(user=salesperson)["overdue_label"] == "98"
+    client.force_login(salesperson)
+    assert '<span class="figure-value">98</span>' in client.get(reverse("dashboard:index")).content.decode()

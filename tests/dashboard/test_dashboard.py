@@ -289,8 +289,8 @@ def test_query_count_does_not_grow_with_data(client, salesperson, django_assert_
     assert counts[0] == counts[1], [q["sql"] for q in queries.captured_queries]
     # session, user, permissions (2), owners for the filter form and the chosen owner, figures per currency and in
     # base (2), pipeline, won/lost, invoiced, paid, top accounts, overdue, closing list and total; the viewer's
-    # activity counts and next activities
-    with django_assert_max_num_queries(18):
+    # overdue and due-today activity counts (each capped) and next activities
+    with django_assert_max_num_queries(19):
         client.get(reverse("dashboard:index"), {"owner": salesperson.pk})
 
 
