@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from crm.activities.models import Activity, ActivityKind, Direction, PartyRole
@@ -129,8 +130,10 @@ def activity_form_class(kind):
                 self.fields["subject"].required = True
             stored = party_texts(self.instance.parties.all()) if self.instance.pk else {}
             for name, role, label, help_text in party_fields:
+                # Help texts are shown as HTML: the example address's angle brackets are escaped, in the
+                # language of this request.
                 self.fields[name] = forms.CharField(
-                    label=label, required=False, max_length=5000, help_text=help_text,
+                    label=label, required=False, max_length=5000, help_text=escape(help_text),
                     initial=stored.get(role, self.initial.get(name, "")),
                 )
             if kind == ActivityKind.EMAIL and email_enabled and self.instance.pk is None:

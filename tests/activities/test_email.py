@@ -384,3 +384,10 @@ def test_the_form_offers_the_records_people(client, salesperson):
     assert 'data-people-for="id_attendees"' in opportunity_page
     task_page = client.get(reverse("activities:create", args=["task", "account", account.pk])).content.decode()
     assert "data-people-for" not in task_page
+
+
+@pytest.mark.django_db
+def test_the_to_boxs_example_address_shows_its_angle_brackets(client, salesperson):
+    client.force_login(salesperson)
+    page = client.get(reverse("activities:create", args=["email", "account", AccountFactory().pk])).content.decode()
+    assert "such as Ana Pop &lt;ana@example.ro&gt;." in page
