@@ -289,6 +289,9 @@ def email_send(*, activity: Activity, actor) -> Activity:
     _require_open(locked)
     if locked.send_state == SendState.QUEUED:
         raise ValidationError(_("This email is already queued to send."), code="already_queued")
+    if locked.send_state == SendState.SENT:
+        # Reopened after it went out: it is not sent twice (a new email is).
+        raise ValidationError(_("This email has been sent already."), code="already_sent")
     if not locked.parties.filter(role__in=(PartyRole.TO, PartyRole.CC)).exists():
         raise ValidationError(_("Give at least one address to send the email to."), code="no_recipient")
     if not locked.subject.strip():

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from crm.activities import services
-from crm.activities.models import ActivityKind, ActivityParty, ActivityState, PartyRole, SendState
+from crm.activities.models import Activity, ActivityKind, ActivityParty, ActivityState, PartyRole, SendState
 from crm.activities.parties import parse_addresses
 from crm.history.models import ChangeEvent, RecordType
 from tests.factories import AccountFactory, ActivityFactory, ContactFactory, SalespersonFactory
@@ -168,6 +168,10 @@ def test_a_sent_email_is_queued_then_sent_once_by_the_worker_and_completed(
         .values_list("kind", flat=True)
     )
     assert kinds == ["created", "updated", "completed"]
+    reopened = services.activity_reopen(activity=Activity.objects.get(pk=email.pk), actor=salesperson)
+    with pytest.raises(ValidationError) as caught:  # reopened after it went out: never sent twice
+        services.email_send(activity=reopened, actor=salesperson)
+    assert caught.value.code == "already_sent" and len(mail.outbox) == 1
 
 
 @pytest.mark.django_db
