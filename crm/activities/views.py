@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirec
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from crm import permissions
@@ -276,14 +277,14 @@ def activity_ics(request, pk):
 
 
 VIEWS = VIEW_CHOICES
-# My Activities' columns: (sort parameter or "", label).
+# My Activities' columns: (sort parameter or "", label), the labels in each request's language.
 COLUMNS = [
-    ("subject", _("Subject")),
-    ("kind", _("Activity type")),
-    ("", _("Regarding")),
-    ("due", _("Due")),
-    ("priority", _("Priority")),
-    ("", _("Status")),
+    ("subject", gettext_lazy("Subject")),
+    ("kind", gettext_lazy("Activity type")),
+    ("", gettext_lazy("Regarding")),
+    ("due", gettext_lazy("Due")),
+    ("priority", gettext_lazy("Priority")),
+    ("", gettext_lazy("Status")),
 ]
 
 

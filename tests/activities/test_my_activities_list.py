@@ -77,3 +77,10 @@ def test_an_exported_file_with_ids_imports_back_as_updates(client, sales_manager
     task.refresh_from_db()
     assert task.subject == "Beta revăzută", job.message
     assert (job.created_count, job.updated_count) == (0, 1)
+
+
+def test_the_columns_are_named_in_the_users_language(client, salesperson, work):
+    client.force_login(salesperson)
+    client.cookies["django_language"] = "ro"
+    page = client.get(reverse("activities:mine")).content.decode()
+    assert ">Subiect</a>" in page and ">Termen</a>" in page and "Activity type" not in page
