@@ -2,12 +2,14 @@ from django.contrib import admin
 
 from accounts.imports import AccountResource
 from accounts.models import Account
+from crm.duplicates.admin import DuplicateCheckAdminMixin
 from crm.imports.admin import CrmImportExportAdmin
 
 
 @admin.register(Account)
-class AccountAdmin(CrmImportExportAdmin):
-    """Accounts in the admin, with Import and Export; saving goes through the account services."""
+class AccountAdmin(DuplicateCheckAdminMixin, CrmImportExportAdmin):
+    """Accounts in the admin, with Import and Export; saving goes through the account services, after the
+    "Duplicate records found" check."""
 
     resource_classes = [AccountResource]
     list_display = ("name", "account_number", "relationship_type", "city", "owner", "status")

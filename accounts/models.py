@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.duplicates.keys import company_name_key, phone_key, website_key
 from crm.models import CurrencyField, MoneyField, OwnedRecord, PostalAddress, RecordStatus
 
 
@@ -62,6 +63,11 @@ class AccountQuerySet(models.QuerySet):
 class Account(OwnedRecord, PostalAddress):
     """A company the sales team does business with."""
 
+    # The changes the history records beside the columns' (a merge names the other record).
+    history_labels = {"merged_record": _("Merged record")}
+    # Set by set_derived_fields on every save; never edited, never in the history.
+    DERIVED_FIELDS = ("name_key", "website_key", "phone_key")
+
     objects = AccountQuerySet.as_manager()
 
     name = models.CharField(_("account name"), max_length=160)
@@ -109,6 +115,19 @@ class Account(OwnedRecord, PostalAddress):
     status = models.CharField(
         _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
+    # The duplicate rules' keys (crm.duplicates.keys), set from the fields they are made of on every save.
+    name_key = models.CharField(_("name as compared"), max_length=200, blank=True, editable=False)
+    website_key = models.CharField(_("website domain"), max_length=255, blank=True, editable=False)
+    phone_key = models.CharField(_("main phone as E.164"), max_length=20, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -143,6 +162,9 @@ class Account(OwnedRecord, PostalAddress):
         indexes = [
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
             models.Index(fields=["status", "name"], name="account_status_name_idx"),
+            models.Index(fields=["name_key"], name="account_name_key_idx"),
+            models.Index(fields=["website_key"], name="account_website_key_idx", condition=~Q(website_key="")),
+            models.Index(fields=["phone_key"], name="account_phone_key_idx", condition=~Q(phone_key="")),
         ]
 
     def __str__(self):
@@ -154,6 +176,13 @@ class Account(OwnedRecord, PostalAddress):
     @property
     def is_active(self):
         return self.status == RecordStatus.ACTIVE
+
+    def set_derived_fields(self) -> tuple:
+        """Set the duplicate rules' keys from the name, website and main phone; return their field names."""
+        self.name_key = company_name_key(self.name)[:200]
+        self.website_key = website_key(self.website)[:255]
+        self.phone_key = phone_key(self.main_phone)
+        return self.DERIVED_FIELDS
 
     def clean(self):
         super().clean()

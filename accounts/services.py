@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, account_number_key
 from crm import permissions
+from crm.duplicates.merge import SUBORDINATE, merge_records
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
@@ -115,3 +116,34 @@ def account_import_batch(*, new: list[Account], changed: list, actor, validator=
         new = [account for account in new if id(account) not in refused]
     created, updated, failures = record_bulk_save(Account, new=new, changed=changed, actor=actor, validator=validator)
     return created, updated, errors + failures
+
+
+def account_merge(*, master: Account, subordinate: Account, fields, actor):
+    """Merge the account ``subordinate`` into ``master`` (crm.duplicates.merge): the master takes the values
+    ``fields`` names from it; its contacts, opportunities, invoices, child accounts, activities and import
+    links move to the master; it is deactivated and names the master. Returns the RecordMerge."""
+    from accounts.duplicates import ACCOUNTS
+
+    return merge_records(
+        kind=ACCOUNTS, master=master, subordinate=subordinate, fields=fields, actor=actor, prepare=_merge_prepare
+    )
+
+
+def _merge_prepare(master, subordinate, chosen, cleared):
+    if master.parent_account_id == subordinate.pk:
+        raise ValidationError(
+            _(
+                "%(master)s is a child account of %(subordinate)s. Choose %(subordinate)s as the master record, "
+                "or change the parent account first."
+            )
+            % {"master": master, "subordinate": subordinate},
+            code="merge_into_child",
+        )
+    # Account numbers are unique: the master takes one only from a subordinate that gives it up.
+    if chosen.get("account_number") == SUBORDINATE and subordinate.account_number != master.account_number:
+        cleared["account_number"] = subordinate.account_number
+        subordinate.account_number = ""
+    # Its contacts move to the master, so none of them can stay its primary contact.
+    if subordinate.primary_contact_id is not None:
+        cleared["primary_contact"] = subordinate.primary_contact_id
+        subordinate.primary_contact = None

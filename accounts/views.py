@@ -22,6 +22,7 @@ from contacts.selectors import contact_list
 from contacts.services import contact_attach_to_account, contact_detach_from_account
 from contacts.tables import ContactTable
 from crm import permissions
+from crm.duplicates.views import duplicates_context, found_duplicates
 from crm.params import query_text, record_number
 from crm.record_forms import changed_form_data
 from crm.record_pages import RecordPageView, details_tab_sections, panel_switches
@@ -70,6 +71,8 @@ class AccountCreateView(AccountFormMixin, CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
+        if duplicates := found_duplicates(self.request, form):
+            return self.render_to_response(self.get_context_data(form=form, **duplicates_context(duplicates, form)))
         try:
             self.object = services.account_create(actor=self.request.user, **form_data(form))
         except ValidationError as error:
@@ -86,6 +89,8 @@ class AccountUpdateView(AccountFormMixin, UpdateView):
         return account
 
     def form_valid(self, form):
+        if duplicates := found_duplicates(self.request, form):
+            return self.render_to_response(self.get_context_data(form=form, **duplicates_context(duplicates, form)))
         # The form has already written its values onto self.object; the service gets the record as stored.
         stored = selectors.account_get(user=self.request.user, pk=self.object.pk)
         try:

@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from contacts.imports import ContactResource
 from contacts.models import Contact
+from crm.duplicates.admin import DuplicateCheckAdminMixin
 from crm.imports.admin import CrmImportExportAdmin
 
 
@@ -26,8 +27,9 @@ class ContactAdminForm(forms.ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(CrmImportExportAdmin):
-    """Contacts in the admin, with Import and Export; saving goes through the contact services."""
+class ContactAdmin(DuplicateCheckAdminMixin, CrmImportExportAdmin):
+    """Contacts in the admin, with Import and Export; saving goes through the contact services, after the
+    "Duplicate records found" check."""
 
     form = ContactAdminForm
     resource_classes = [ContactResource]

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.duplicates.keys import person_name_key, phone_key
 from crm.models import OwnedRecord, PostalAddress, RecordStatus
 
 
@@ -27,6 +28,11 @@ class ContactQuerySet(models.QuerySet):
 
 class Contact(OwnedRecord, PostalAddress):
     """A person the sales team works with; belongs to at most one account."""
+
+    # The changes the history records beside the columns' (a merge names the other record).
+    history_labels = {"merged_record": _("Merged record")}
+    # Set by set_derived_fields on every save; never edited, never in the history.
+    DERIVED_FIELDS = ("name_key", "business_phone_key", "mobile_phone_key")
 
     objects = ContactQuerySet.as_manager()
 
@@ -55,6 +61,19 @@ class Contact(OwnedRecord, PostalAddress):
     status = models.CharField(
         _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
+    # The duplicate rules' keys (crm.duplicates.keys), set from the fields they are made of on every save.
+    name_key = models.CharField(_("name as compared"), max_length=170, blank=True, editable=False)
+    business_phone_key = models.CharField(_("business phone as E.164"), max_length=20, blank=True, editable=False)
+    mobile_phone_key = models.CharField(_("mobile phone as E.164"), max_length=20, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -76,6 +95,17 @@ class Contact(OwnedRecord, PostalAddress):
             models.Index(Lower("email"), name="contact_email_idx"),
             models.Index(Lower("last_name"), name="contact_last_name_lower_idx"),
             models.Index(fields=["owner", "last_name"], name="contact_owner_name_idx"),
+            models.Index(
+                fields=["account", "name_key"], name="contact_account_name_key_idx", condition=Q(account__isnull=False)
+            ),
+            models.Index(
+                fields=["business_phone_key"],
+                name="contact_business_phone_key_idx",
+                condition=~Q(business_phone_key=""),
+            ),
+            models.Index(
+                fields=["mobile_phone_key"], name="contact_mobile_phone_key_idx", condition=~Q(mobile_phone_key="")
+            ),
         ]
 
     def __str__(self):
@@ -91,6 +121,13 @@ class Contact(OwnedRecord, PostalAddress):
 
     def get_absolute_url(self):
         return reverse("contacts:detail", args=[self.pk])
+
+    def set_derived_fields(self) -> tuple:
+        """Set the duplicate rules' keys from the name and phones; return their field names."""
+        self.name_key = person_name_key(self.first_name, self.last_name)[:170]
+        self.business_phone_key = phone_key(self.business_phone)
+        self.mobile_phone_key = phone_key(self.mobile_phone)
+        return self.DERIVED_FIELDS
 
     def clean(self):
         super().clean()

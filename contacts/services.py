@@ -172,3 +172,44 @@ def contact_import_batch(*, new: list[Contact], changed: list, actor, validator=
         changed = [(contact, names) for contact, names in changed if id(contact) not in refused]
     created, updated, failures = record_bulk_save(Contact, new=new, changed=changed, actor=actor, validator=validator)
     return created, updated, errors + failures
+
+
+def contact_merge(*, master: Contact, subordinate: Contact, fields, actor):
+    """Merge the contact ``subordinate`` into ``master`` (crm.duplicates.merge): the master takes the values
+    ``fields`` names from it; its opportunities, invoices, activities, email and appointment parties and
+    import links move to the master; it leaves its account, is deactivated and names the master. Two contacts
+    on different accounts need ``fields`` to say which account the master keeps (a contact belongs to one
+    account). Returns the RecordMerge."""
+    from contacts.duplicates import CONTACTS
+    from crm.duplicates.merge import merge_records
+
+    return merge_records(
+        kind=CONTACTS, master=master, subordinate=subordinate, fields=fields, actor=actor, prepare=_merge_prepare
+    )
+
+
+def _merge_prepare(master, subordinate, chosen, cleared):
+    if (
+        master.account_id is not None
+        and subordinate.account_id is not None
+        and master.account_id != subordinate.account_id
+        and "account" not in chosen
+    ):
+        raise ValidationError(
+            {
+                "account": _(
+                    "%(master)s is on the account %(master_account)s and %(subordinate)s on %(subordinate_account)s. "
+                    "A contact belongs to one account: choose the one the merged contact keeps."
+                )
+                % {
+                    "master": master,
+                    "master_account": master.account,
+                    "subordinate": subordinate,
+                    "subordinate_account": subordinate.account,
+                }
+            },
+            code="merge_account_needed",
+        )
+    if subordinate.account_id is not None:
+        cleared["account"] = subordinate.account_id
+        subordinate.account = None

@@ -14,6 +14,7 @@ from contacts.lists import CONTACTS
 from contacts.models import Contact
 from contacts.tables import ContactTable
 from crm import permissions
+from crm.duplicates.views import duplicates_context, found_duplicates
 from crm.params import query_number
 from crm.record_forms import changed_form_data
 from crm.record_pages import RecordPageView, details_tab_sections, panel_switches
@@ -71,6 +72,8 @@ class ContactCreateView(ContactFormMixin, CreateView):
         return initial
 
     def form_valid(self, form):
+        if duplicates := found_duplicates(self.request, form):
+            return self.render_to_response(self.get_context_data(form=form, **duplicates_context(duplicates, form)))
         try:
             self.object = services.contact_create(actor=self.request.user, **form_data(form))
         except ValidationError as error:
@@ -86,6 +89,8 @@ class ContactUpdateView(ContactFormMixin, UpdateView):
         return contact
 
     def form_valid(self, form):
+        if duplicates := found_duplicates(self.request, form):
+            return self.render_to_response(self.get_context_data(form=form, **duplicates_context(duplicates, form)))
         # The form has already written its values onto self.object; the service must see the stored account
         # to apply the one-account rule.
         stored = selectors.contact_get(user=self.request.user, pk=self.object.pk)

@@ -129,6 +129,12 @@ class RecordPageView(TemplateView):
             "tab": self.tab,
             "tab_urls": self.tab_urls(record),
             **self.command_context(record),
+            # A record merged into another (crm.duplicates) says so, with a link to it.
+            "merged_into": (
+                type(record)._base_manager.filter(pk=record.merged_into_id).first()
+                if getattr(record, "merged_into_id", None)
+                else None
+            ),
         }
         if self.tab == "details":
             context["detail_sections"] = [

@@ -40,7 +40,9 @@ ROLE_PERMISSIONS = {
     SALESPERSON: _codenames(["view", "add", "change", "delete", "reassign"]),
     # Sales managers also import data, as in Dynamics (salespeople do not).
     SALES_MANAGER: _codenames(["view", "add", "change", "delete", "reassign", "delete_any", "reassign_any"])
-    + [("crm", "import_data")],
+    + [("crm", "import_data")]
+    # And find duplicates and merge any records (a salesperson merges only two records they own).
+    + [("duplicates", "find_duplicates"), ("duplicates", "merge_any_record")],
     # The System Administrator group gets every permission (see the migration).
     SYSTEM_ADMINISTRATOR: None,
 }

@@ -142,6 +142,9 @@ def record_save(record, *, actor, fields=None, kind=None, track=True, before=Non
             record.owner = actor
     record.modified_by = actor
     record.full_clean()
+    if derived := set_derived_fields(record):
+        if fields is not None:
+            fields = [*fields, *(name for name in derived if name not in fields)]
     with transaction.atomic():
         if adding or not track:
             before = None
@@ -165,6 +168,13 @@ def record_save(record, *, actor, fields=None, kind=None, track=True, before=Non
                 extra_changes=extra_changes,
             )
     return record
+
+
+def set_derived_fields(record) -> tuple:
+    """Set the fields ``record``'s model derives from its others (its duplicate keys), if it has any; return
+    their names, to be written with the fields they come from."""
+    derive = getattr(record, "set_derived_fields", None)
+    return derive() if derive is not None else ()
 
 
 def refuse_computed_fields(model, names):
@@ -493,6 +503,7 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
         except ValidationError as error:
             errors.append((record, error))
             continue
+        set_derived_fields(record)
         record.created_at = record.modified_at = now
         created.append(record)
     for record, names in changed:
@@ -503,6 +514,7 @@ def record_bulk_save(model, *, new, changed, actor, validator=None):
             errors.append((record, error))
             continue
         record.modified_at = now
+        fields.update(set_derived_fields(record))
         if hasattr(record, "version"):
             # The import read the record under a row lock, so its version is the stored one.
             record.version += 1

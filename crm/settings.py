@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "invoices",
     # Notes, tasks, phone calls, appointments and emails about the records above; after them, as it links them.
     "crm.activities",
+    # Duplicate rules, detection jobs and merges of the records above.
+    "crm.duplicates",
     # Sign-in throttling and lockout; two-factor sign-in (authenticator apps and recovery codes).
     "axes",
     "django_otp",
@@ -405,6 +407,16 @@ CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
 # often the worker looks for digests that are due (minutes).
 CRM_REMINDER_DEFAULT_TIME = os.environ.get("CRM_REMINDER_DEFAULT_TIME", "08:00")
 CRM_REMINDER_INTERVAL_MINUTES = env_int("CRM_REMINDER_INTERVAL_MINUTES", 15)
+
+# Duplicate detection (crm.duplicates): the region a phone number without a country code is read in (ISO
+# 3166 code), how alike two names must be for the fuzzy rule (PostgreSQL's trigram similarity, 0 to 1), and
+# for how many hours a merge can be undone.
+CRM_PHONE_REGION = os.environ.get("CRM_PHONE_REGION", "RO").upper()
+CRM_DUPLICATE_SIMILARITY = float(os.environ.get("CRM_DUPLICATE_SIMILARITY", "0.6"))
+# The fuzzy rule's query gets at most this long (ms) in the check before a save; past it the check shows
+# the exact rules' matches only.
+CRM_DUPLICATE_FUZZY_MS = env_int("CRM_DUPLICATE_FUZZY_MS", 30)
+CRM_MERGE_UNDO_HOURS = env_int("CRM_MERGE_UNDO_HOURS", 24)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}

@@ -43,7 +43,10 @@ SITE_MAP = (
     ),
     SiteMapGroup(
         _("Data management"),
-        (SiteMapItem(_("My imports"), "imports:list", "imports", "crm.import_data"),),
+        (
+            SiteMapItem(_("My imports"), "imports:list", "imports", "crm.import_data"),
+            SiteMapItem(_("Duplicates"), "duplicates:list", "duplicates", "duplicates.find_duplicates"),
+        ),
     ),
 )
 

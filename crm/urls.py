@@ -29,6 +29,7 @@ urlpatterns = [
     path("pick/", include(([path("<str:source>/", pickers.pick, name="pick")], "crm"))),
     path("dashboard/", include("crm.dashboard.urls")),
     path("imports/", include("crm.imports.urls")),
+    path("duplicates/", include("crm.duplicates.urls")),
     path("exports/", include("crm.exports.urls")),
     path("lists/", include("crm.lists.urls")),
     path("search/", include("crm.search.urls")),

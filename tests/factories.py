@@ -52,7 +52,21 @@ class AdministratorFactory(UserFactory):
     role = in_role(roles.SYSTEM_ADMINISTRATOR)
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class DerivedFieldsFactory(factory.django.DjangoModelFactory):
+    """Sets the record's derived fields (its duplicate keys) before saving, as the services do."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        record = model_class(*args, **kwargs)
+        record.set_derived_fields()
+        record.save()
+        return record
+
+
+class AccountFactory(DerivedFieldsFactory):
     class Meta:
         model = Account
 
@@ -62,7 +76,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     country = "România"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(DerivedFieldsFactory):
     class Meta:
         model = Contact
 

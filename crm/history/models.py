@@ -43,6 +43,8 @@ class ChangeKind(models.TextChoices):
     CANCELED = "canceled", _("Invoice canceled")
     COMPLETED = "completed", pgettext_lazy("kind of change", "Completed")
     ACTIVITY_CANCELED = "activity_canceled", _("Activity canceled")
+    MERGED = "merged", pgettext_lazy("kind of change", "Merged")
+    MERGE_UNDONE = "merge_undone", _("Merge undone")
 
 
 class RecordType(models.TextChoices):

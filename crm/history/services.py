@@ -14,8 +14,9 @@ UNTRACKED = frozenset({"id", "created_at", "created_by", "modified_at", "modifie
 
 
 def tracked_fields(model) -> list[models.Field]:
-    """The fields whose changes the history records."""
-    return [field for field in model._meta.concrete_fields if field.name not in UNTRACKED]
+    """The fields whose changes the history records (not the keys a model derives from its other fields)."""
+    derived = getattr(model, "DERIVED_FIELDS", ())
+    return [field for field in model._meta.concrete_fields if field.name not in UNTRACKED and field.name not in derived]
 
 
 def snapshot(record, *, fields=None) -> dict:

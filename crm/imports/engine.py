@@ -64,6 +64,8 @@ class ImportOptions:
     all_or_nothing: bool = False
     create_missing_accounts: bool = False
     dry_run: bool = False
+    # New rows like an existing record by a duplicate rule (crm.duplicates): "skip" them or "import" them anyway.
+    on_duplicate: str = "skip"
     batch_size: int = DEFAULT_BATCH_SIZE
     # Resuming a job: the rows its committed batches already hold are read past.
     skip_rows: int = 0
@@ -91,6 +93,8 @@ class ImportOutcome:
     skipped: int = 0
     failed: int = 0
     accounts_created: int = 0
+    # Rows like a record on file by a duplicate rule other than the import's own key (skipped or imported).
+    duplicates: int = 0
     rolled_back: bool = False
     refused: str = ""
     file_format: str = ""
@@ -102,7 +106,8 @@ class ImportOutcome:
     file_notes: dict = field(default_factory=dict)
 
     def summary(self):
-        return f"created {self.created}, updated {self.updated}, skipped {self.skipped}, failed {self.failed}"
+        text = f"created {self.created}, updated {self.updated}, skipped {self.skipped}, failed {self.failed}"
+        return f"{text}, possible duplicates {self.duplicates}" if self.duplicates else text
 
 
 @dataclass
@@ -451,6 +456,7 @@ class Importer:
             # wrote are known as written (below), so a row repeating one of them is still a duplicate.
             self.outcome.created, self.outcome.updated = job.created_count, job.updated_count
             self.outcome.skipped, self.outcome.failed = job.skipped_count, job.failed_count
+            self.outcome.duplicates = job.duplicate_count
         read = import_kind(options.target)
         columns = read.columns
         if options.columns is not None:
@@ -794,6 +800,7 @@ class Importer:
         job.updated_count = self.outcome.updated
         job.skipped_count = self.outcome.skipped
         job.failed_count = self.outcome.failed
+        job.duplicate_count = self.outcome.duplicates
         job.heartbeat_at = now
         # The values of now, written now or with the batch in the writing thread.
         defer_or_run(
@@ -806,6 +813,7 @@ class Importer:
                 updated_count=job.updated_count,
                 skipped_count=job.skipped_count,
                 failed_count=job.failed_count,
+                duplicate_count=job.duplicate_count,
                 heartbeat_at=now,
             )
         )
@@ -1117,8 +1125,41 @@ class Importer:
         # A batch planned ahead of its writer takes no row locks: its transaction ends before the writer's.
         return connection.features.has_select_for_update_of and self._ahead_of is None
 
+    def _flag_possible_duplicates(self, model, new):
+        """The new records that stay to be saved, and the issues of those like a record already on file by a
+        duplicate rule (crm.duplicates): skipped, or imported all the same, as the importer chose."""
+        from crm.duplicates.services import duplicates_of_new
+
+        found = duplicates_of_new([record for _row, record in new], user=self.actor) if new else {}
+        if not found:
+            return new, []
+        kept, issues = [], []
+        importing = self.options.on_duplicate == "import"
+        for index, (row, record) in enumerate(new):
+            if index not in found:
+                kept.append((row, record))
+                continue
+            existing, labels = found[index]
+            self.outcome.duplicates += 1
+            described = {"record": f"{existing} ({existing._meta.verbose_name} {existing.pk})", "rules": labels}
+            if importing:
+                kept.append((row, record))
+                message = _("Imported all the same, though it looks like %(record)s on file: %(rules)s.") % described
+            else:
+                self.outcome.skipped += 1
+                message = _("Not imported: it looks like %(record)s on file: %(rules)s.") % described
+            issues.append(RowIssue(row.number, "", message, row.cells, ImportRowIssue.Kind.DUPLICATE))
+        return kept, issues
+
     def _save_batch(self, service, model, new, changed, target):
-        """Save the batch's new and changed records through the area's import service, then collect the outcome."""
+        """Save the batch's new and changed records through the area's import service, then collect the outcome.
+
+        New records like one on file by a duplicate rule are flagged first (_flag_possible_duplicates)."""
+        new, flagged = self._flag_possible_duplicates(model, new)
+        issues, records = self._save_and_collect(service, model, new, changed, target)
+        return flagged + issues, records
+
+    def _save_and_collect(self, service, model, new, changed, target):
         saved_new, saved_changed, errors = service(
             new=[record for _row, record in new],
             changed=[(record, set(previous)) for _row, record, previous in changed],

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.imports.engine import ImportOptions
-from crm.imports.models import ImportMode, import_targets
+from crm.imports.models import ImportMode, OnDuplicate, import_targets
 from crm.imports.services import import_file_check
 
 ENCODING_FIELD = forms.ChoiceField(
@@ -42,6 +42,17 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         label=_("Check only (dry run)"), required=False, help_text=_("Check every row and report; write nothing.")
     )
+    on_duplicate = forms.ChoiceField(
+        label=_("Possible duplicates"),
+        choices=OnDuplicate.choices,
+        initial=OnDuplicate.SKIP,
+        required=False,  # not given (a script's post): skipped
+        widget=forms.RadioSelect,
+        help_text=_(
+            "New rows that look like a record on file by a duplicate rule (the same website, phone or email...). "
+            "Either way the job lists them."
+        ),
+    )
 
     def __init__(self, *args, upload_refused=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,6 +88,7 @@ class ImportForm(forms.Form):
             all_or_nothing=data["all_or_nothing"],
             create_missing_accounts=data["create_missing_accounts"],
             dry_run=data["dry_run"],
+            on_duplicate=data["on_duplicate"] or OnDuplicate.SKIP,
         )
 
 

@@ -41,6 +41,11 @@ class ImportSource(models.TextChoices):
     COMMAND = "command", _("Command line")
 
 
+class OnDuplicate(models.TextChoices):
+    SKIP = "skip", _("Skip them")
+    IMPORT = "import", _("Import them anyway")
+
+
 class ImportJob(JobProgress, models.Model):
     """One import of a file: its options, progress, counts and outcome."""
 
@@ -52,6 +57,10 @@ class ImportJob(JobProgress, models.Model):
     all_or_nothing = models.BooleanField(_("all or nothing"), default=False)
     create_missing_accounts = models.BooleanField(_("create missing accounts"), default=False)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # A new row like an existing record by a duplicate rule (crm.duplicates): skipped, or imported all the same.
+    on_duplicate = models.CharField(
+        _("possible duplicates"), max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP
+    )
     source = models.CharField(_("started from"), max_length=10, choices=ImportSource.choices, default=ImportSource.WEB)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", blank=True, max_length=300)
     file_name = models.CharField(_("file name"), max_length=255)
@@ -83,6 +92,7 @@ class ImportJob(JobProgress, models.Model):
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("possible duplicates"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -217,6 +227,9 @@ class ImportRowIssue(models.Model):
         SKIPPED = "skipped", _("Skipped")
         # Written all the same: a value was left out (one fitting none of an optional choice field's options).
         WARNING = "warning", _("Warning")
+        # Like an existing record by a duplicate rule other than the import's own key: skipped or imported
+        # as the importer chose (ImportJob.on_duplicate), and listed either way.
+        DUPLICATE = "duplicate", _("Possible duplicate")
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="issues", verbose_name=_("import job"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -113,6 +113,7 @@ def import_job_record(
         all_or_nothing=options.all_or_nothing,
         create_missing_accounts=options.create_missing_accounts,
         dry_run=options.dry_run,
+        on_duplicate=options.on_duplicate,
         source=source,
         state=state,
         file_name=getattr(uploaded_file, "name", "") or "upload",
@@ -156,6 +157,7 @@ def _options(job, *, resume=False, batch_size=None):
         all_or_nothing=job.all_or_nothing,
         create_missing_accounts=job.create_missing_accounts,
         dry_run=job.dry_run,
+        on_duplicate=job.on_duplicate,
         # Each committed batch counted its rows into processed_rows in its own transaction; one transaction
         # for the whole file (all or nothing, dry run) committed nothing, so it starts again from the top.
         skip_rows=job.processed_rows if resume and not single_transaction else 0,

@@ -95,6 +95,7 @@ def import_job_detail(request, pk):
         "failed": job.issues.filter(kind=ImportRowIssue.Kind.FAILED)[:100],
         "skipped": job.issues.filter(kind=ImportRowIssue.Kind.SKIPPED)[:100],
         "warnings": job.issues.filter(kind=ImportRowIssue.Kind.WARNING)[:100],
+        "duplicates": job.issues.filter(kind=ImportRowIssue.Kind.DUPLICATE)[:100],
         "can_undo": import_job_can_undo(job),
     }
     template = "imports/importjob_detail.html"

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -33,6 +34,8 @@ MAX_SELECTED = 500
 FAILURES_NAMED = 10
 
 ASSIGN, ACTIVATE, DEACTIVATE, DELETE, EXPORT = "assign", "activate", "deactivate", "delete", "export"
+# Merge two selected records (of a kind with duplicate rules: crm.duplicates), on the merge page.
+MERGE = "merge"
 # The export format of the Excel round trip: each record's id and version, hidden, to edit and import back.
 ROUND_TRIP = "round_trip"
 # Actions that ask to confirm first (their form posts again with confirmed=1).
@@ -51,8 +54,15 @@ def bulk_actions(record_list: RecordList, user) -> dict:
         DELETE: record_list.delete is not None
         and user.has_perm(f"{model._meta.app_label}.delete_{model._meta.model_name}"),
         EXPORT: _export_source(record_list) is not None,
+        MERGE: can_change and _duplicate_kind(record_list) is not None,
         ROUND_TRIP: _offers_round_trip(record_list, user),
     }
+
+
+def _duplicate_kind(record_list):
+    from crm.duplicates.registry import kind_of
+
+    return kind_of(record_list.model)
 
 
 def _offers_round_trip(record_list, user) -> bool:
@@ -126,6 +136,12 @@ class BulkActionView(View):
             return self.refuse(str(refusal))
         if action == EXPORT:
             return self.export(ids)
+        if action == MERGE:
+            if len(ids) != 2:
+                message = _("Select exactly two records to merge; %(count)s were selected.")
+                return self.refuse(message % {"count": len(ids)})
+            query = urlencode({"records": ids, "next": self.back_url()}, doseq=True)
+            return redirect(f"{reverse('duplicates:merge', args=[_duplicate_kind(self.record_list).key])}?{query}")
         if action == ASSIGN:
             form = ReassignForm(request.POST if "owner" in request.POST else None)
             form.fields["owner"].widget.attrs["class"] = "form-select"

@@ -208,6 +208,25 @@ def pages_to_measure():
         pages.append(("activities:mine view=all page=100", f"{reverse('activities:mine')}?view=all&page=100", None,
                       owner))
         pages.append(("dashboard (an owner of many activities)", reverse("dashboard:index"), None, owner))
+    # The duplicate check before a record is saved (crm.duplicates): a new account and a new contact like ones on
+    # file, posted to their forms, which answer "Duplicate records found" (nothing is saved); and the Duplicates
+    # page of the newest detection job, as a Sales Manager sees it.
+    sample = Account.objects.order_by("pk").values("name", "website", "main_phone")[5000:5001].first()
+    if sample:
+        account = {"name": sample["name"].upper(), "relationship_type": "customer", "currency": "RON",
+                   "website": sample["website"].replace("https://www.", "http://"), "main_phone": ""}
+        pages.append(("accounts:create (Duplicate records found)", reverse("accounts:create"), None, None, account))
+        typo = {**account, "name": sample["name"][:-4] + "x" + sample["name"][-3:], "website": ""}
+        pages.append(("accounts:create (possible duplicate, fuzzy)", reverse("accounts:create"), None, None, typo))
+    person = Contact.objects.order_by("pk").values("first_name", "last_name", "email")[5000:5001].first()
+    if person:
+        contact = {"first_name": person["first_name"], "last_name": person["last_name"] + "u",
+                   "email": person["email"].upper(), "preferred_contact_method": "any"}
+        pages.append(("contacts:create (Duplicate records found)", reverse("contacts:create"), None, None, contact))
+    try:
+        pages.append(("duplicates:list (a Sales Manager)", reverse("duplicates:list"), None, bench_manager().pk))
+    except NoReverseMatch:
+        missing.append("duplicates:list")
     for name in DASHBOARD_NAMES:
         try:
             pages.append(("dashboard", reverse(name)))
@@ -217,6 +236,17 @@ def pages_to_measure():
     else:
         missing.append("dashboard")
     return pages, sorted(set(missing))
+
+
+def bench_manager():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from crm import roles
+
+    user, _ = get_user_model().objects.get_or_create(username="bench.manager")
+    user.groups.add(Group.objects.get(name=roles.SALES_MANAGER))
+    return user
 
 
 def bench_user():
@@ -298,13 +328,18 @@ def measure(repeat, only=()):
     # A warmed-up worker, as gunicorn's are (crm/gunicorn_conf.py, post_worker_init): every page once, then
     # what is loaded by now (Django, URLs, templates, this script's own lists) is frozen out of the garbage
     # collector's reach, so a full collection during a timed request walks only that request's objects.
+    def request(client, url, rest):
+        headers = rest[0] if rest else None
+        if len(rest) > 2:  # a form posted: (headers, user, data)
+            return client.post(url, rest[2], headers=headers)
+        return client.get(url, headers=headers)
+
     for _label, url, *rest in pages:
-        clients[rest[1] if len(rest) > 1 else None].get(url, headers=rest[0] if rest else None)
+        request(clients[rest[1] if len(rest) > 1 else None], url, rest)
     gc.collect()
     gc.freeze()
     results = {}
     for label, url, *rest in pages:
-        headers = rest[0] if rest else None
         client = clients[rest[1] if len(rest) > 1 else None]
         times, sql_times, statuses = [], [], set()
         for attempt in range(repeat + 2):
@@ -312,7 +347,7 @@ def measure(repeat, only=()):
             sql = SQLTimer()
             with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(sql):
                 started = time.perf_counter()
-                response = client.get(url, headers=headers)
+                response = request(client, url, rest)
                 elapsed = (time.perf_counter() - started) * 1000
             statuses.add(response.status_code)
             if attempt >= 2:  # the first two warm the caches

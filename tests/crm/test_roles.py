@@ -43,7 +43,8 @@ def test_sales_manager_also_deletes_and_reassigns_any_record_and_imports():
     held = {codename for _app, codename in codenames(roles.SALES_MANAGER)}
     salesperson = {codename for _app, codename in codenames(roles.SALESPERSON)}
     assert held - salesperson == {f"{action}_{model}" for model in SALES_MODELS
-                                  for action in ("delete_any", "reassign_any")} | {"import_data"}
+                                  for action in ("delete_any", "reassign_any")} | {
+        "import_data", "find_duplicates", "merge_any_record"}
     assert not any(codename.endswith("_user") for codename in held)
 
 

@@ -166,7 +166,7 @@ def test_a_job_keeps_its_warnings_and_its_page_lists_them(client, importer, djan
     assert job.issues.get(row_number=3).values[0] == "Rău\ufffd SRL"
     ImportJob.objects.filter(pk=job.pk).update(state=ImportState.COMPLETED)
     client.force_login(importer)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert "Imported with warnings" in page
     assert "Industry: “Textiles” is not one of the options; left empty." in page

@@ -147,8 +147,8 @@ def _upload(client, data, name, target):
 
 
 def _page(client, job, django_assert_max_num_queries):
-    # session, user, stale-job update, job, failed rows, skipped rows, rows with warnings
-    with django_assert_max_num_queries(8):
+    # session, user, stale-job update, job, failed rows, skipped rows, rows with warnings, possible duplicates
+    with django_assert_max_num_queries(9):
         response = client.get(job.get_absolute_url())
     assert response.status_code == 200
     return response.content.decode()

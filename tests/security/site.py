@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from crm.activities.models import ActivityKind, Attachment
+from crm.duplicates.models import DuplicateGroup, DuplicateScan, RecordMerge, ScanState
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState
 from crm.models import SavedView
@@ -95,6 +96,8 @@ class Records:
     saved_view: SavedView
     activity: object
     attachment: object = None
+    duplicate_group: object = None
+    record_merge: object = None
 
 
 def make_records(owner) -> Records:
@@ -127,7 +130,15 @@ def make_records(owner) -> Records:
     attachment = Attachment(activity=activity, name="ofertă.pdf", size=9, content_type="application/pdf",
                             created_by=owner)
     attachment.file.save("activities/test.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
-    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity, attachment)
+    # A group a duplicate detection job found (whose other record is gone), and a merge of a twin into the account.
+    scan = DuplicateScan.objects.create(model="accounts.account", requested_by=owner, state=ScanState.DONE)
+    group = DuplicateGroup.objects.create(scan=scan, rules=["accounts.name"], shared=["x"], size=2,
+                                          record_ids=[account.pk, account.pk + 10**9])
+    twin = AccountFactory(owner=owner, name=f"{account.name} (old)")
+    merge = RecordMerge.objects.create(model="accounts.account", master_id=account.pk, subordinate_id=twin.pk,
+                                       merged_by=owner)
+    return Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity, attachment,
+                   group, merge)
 
 
 # The record a URL's ``pk`` names, by the URL's namespace.
@@ -148,6 +159,9 @@ PK_ROUTE_RECORDS = {
     "activities:note_create": "account",
     "activities:create": "account",
     "activities:attachment": "attachment",
+    "duplicates:group_dismiss": "duplicate_group",
+    "duplicates:merge_done": "record_merge",
+    "duplicates:merge_undo": "record_merge",
 }
 # Arguments that are not record numbers: one value each that names something that exists.
 FIXED_ARGUMENTS = {

@@ -15,10 +15,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import account_create, account_update
+from accounts.services import account_create, account_merge, account_update
 from contacts.services import contact_create, contact_update
 from crm.activities.models import ActivityKind
 from crm.activities.services import activity_create, note_create
+from crm.duplicates.models import DuplicateGroup, DuplicateScan, ScanState
 from crm.exports.models import ExportJob, ExportState
 from crm.imports.models import ImportJob, ImportRowIssue, ImportState
 from crm.models import SavedView
@@ -65,6 +66,15 @@ def hostile():
     account_update(account=account, actor=owner, name=PAYLOAD + " 2", description=PAYLOAD + " 2")
     contact_update(contact=contact, actor=owner, job_title=PAYLOAD[:90] + " 2")
     opportunity_update(opportunity=opportunity, actor=owner, topic=PAYLOAD + " 2")
+    # A hostile twin merged into the account (its page says so, the merge's page names both), and a group of a
+    # duplicate detection job with another.
+    twin = account_create(actor=owner, name=PAYLOAD[:150] + " twin")
+    merge = account_merge(master=account, subordinate=twin, fields=[], actor=owner)
+    other = account_create(actor=owner, name=PAYLOAD[:150] + " bis")
+    scan = DuplicateScan.objects.create(model="accounts.account", requested_by=admin, state=ScanState.DONE,
+                                        groups_found=1, records_scanned=3)
+    group = DuplicateGroup.objects.create(scan=scan, rules=["accounts.name"], shared=[PAYLOAD], size=2,
+                                          record_ids=[account.pk, other.pk])
     for record in (account, contact, opportunity, invoice, *invoice.lines.all()):
         fill_text_fields(record)
     import_job = ImportJob.objects.create(
@@ -86,7 +96,7 @@ def hostile():
                                description=PAYLOAD, location=PAYLOAD[:200], outcome=PAYLOAD[:200],
                                due_at=timezone.now())
     return admin, owner, Records(account, contact, opportunity, invoice, import_job, export_job, saved_view, activity,
-                                 note.attachments.get())
+                                 note.attachments.get(), group, merge)
 
 
 # The pages that show the hostile records, with the query that finds them where one is needed.
@@ -97,7 +107,7 @@ SHOWN = {
     "opportunities:list": "", "opportunities:detail": "", "opportunities:edit": "",
     "invoices:list": "", "invoices:detail": "", "invoices:edit": "",
     "crm:pick": "?q=script", "dashboard:index": "", "imports:list": "?show=all", "imports:detail": "",
-    "exports:detail": "", "profile:detail": "",
+    "exports:detail": "", "profile:detail": "", "duplicates:list": "?kind=accounts", "duplicates:merge_done": "",
     "admin:accounts_account_changelist": "", "admin:contacts_contact_changelist": "",
     "admin:opportunities_opportunity_changelist": "", "admin:invoices_invoice_changelist": "",
     "admin:crm_importjob_changelist": "", "admin:history_changeevent_changelist": "",

@@ -151,6 +151,16 @@ EXPECTED = {
     "lists:view_update": {"GET": POST_ONLY, "POST": (LOGIN, 403, *[Own(400, 404)] * 3)},  # without a name
     "lists:view_delete": {"GET": (LOGIN, 403, *[Own(200, 404)] * 3), "POST": (LOGIN, 403, *[Own(REDIRECT, 404)] * 3)},
     "lists:bulk": {"GET": POST_ONLY, "POST": (LOGIN, 403, 400, 400, 400)},  # POST: no action named
+    # Duplicate detection: the page and its jobs are the Sales Managers' and System Administrators'.
+    "duplicates:list": {"GET": IMPORTER, "POST": POST_ONLY},
+    "duplicates:scan": {"GET": POST_ONLY, "POST": (LOGIN, 403, 403, 404, 404)},  # posted without a kind of record
+    "duplicates:group_dismiss": {"GET": POST_ONLY, "POST": (LOGIN, 403, 403, REDIRECT, REDIRECT)},
+    # Merge and Not a duplicate of two records the request names (none here: 404; "kind" is not a kind of record).
+    "duplicates:merge": {"GET": (LOGIN, 404, 404, 404, 404), "POST": (LOGIN, 404, 404, 404, 404)},
+    "duplicates:not_duplicate": {"GET": POST_ONLY, "POST": (LOGIN, 404, 404, 404, 404)},
+    "duplicates:merge_done": {"GET": READ, "POST": POST_ONLY},
+    # Undo: who merged, or a manager; this merge's subordinate is not merged, so the undo is refused with a message.
+    "duplicates:merge_undo": {"GET": POST_ONLY, "POST": (LOGIN, 403, Own(REDIRECT, 403), REDIRECT, REDIRECT)},
 }
 
 # The admin: staff only. Whoever is not staff is sent to sign in (the site's sign-in or the admin's); a

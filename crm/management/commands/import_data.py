@@ -29,7 +29,8 @@ from crm.imports.wizard import check_columns, data_map_get, data_map_options
 
 HELP = """Import the records TARGET names (every registered import: accounts, contacts, opportunities, invoices,
 activities) from FILE: .xlsx, .xls, .ods, .csv/.txt, XML Spreadsheet 2003, records XML or vCard, recognised by
-content. Prints "created N, updated N, skipped N, failed N".
+content. Prints "created N, updated N, skipped N, failed N" (and ", possible duplicates N" when rows looked
+like records on file by a duplicate rule: skipped, or imported with --on-duplicate import).
 
 Exit status:
   0  every row was imported (or skipped as a duplicate)
@@ -71,6 +72,13 @@ class Command(BaseCommand):
             help="Contacts: create the accounts the file names that do not exist, instead of failing those rows.",
         )
         parser.add_argument("--dry-run", action="store_true", help="Check every row and report, writing nothing.")
+        parser.add_argument(
+            "--on-duplicate",
+            choices=["skip", "import"],
+            default="skip",
+            help="New rows that look like a record on file by a duplicate rule: skip them (default) or import them "
+            "anyway; either way they are listed and counted.",
+        )
         parser.add_argument(
             "--user", help="User name the import acts as (owner of new records); default: the first superuser."
         )
@@ -133,6 +141,7 @@ class Command(BaseCommand):
                     all_or_nothing=options["all_or_nothing"],
                     create_missing_accounts=options["create_missing_accounts"],
                     dry_run=options["dry_run"],
+                    on_duplicate=options["on_duplicate"],
                     source=ImportSource.COMMAND,
                     file_name=options["file"].rsplit("/", 1)[-1],
                     file_size=os.fstat(handle.fileno()).st_size,

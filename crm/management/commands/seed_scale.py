@@ -37,6 +37,7 @@ from contacts.models import Contact, PreferredContactMethod
 from crm import roles
 from crm.activities.models import Activity
 from crm.demo import demo_rates
+from crm.duplicates.keys import company_name_key, person_name_key, website_key
 from crm.exchange_rates import base_currency, current_rates, to_base
 from crm.models import ExchangeRate
 from invoices.models import Invoice, InvoiceLine, InvoiceState, InvoiceStatusReason, compute_line
@@ -117,12 +118,13 @@ INVOICE_OUTCOMES = [(str(state), str(reason)) for state, reason in INVOICE_OUTCO
 ACCOUNT_COLUMNS = [
     "id", "name", "account_number", "relationship_type", "industry", "main_phone", "email", "website",
     "street", "city", "county", "postal_code", "country", "annual_revenue", "currency", "number_of_employees",
-    "description", "parent_account_id", "primary_contact_id", "status",
+    "description", "parent_account_id", "primary_contact_id", "status", "name_key", "website_key", "phone_key",
     "owner_id", "created_at", "created_by_id", "modified_at", "modified_by_id",
 ]
 CONTACT_COLUMNS = [
     "id", "first_name", "last_name", "job_title", "account_id", "email", "business_phone", "mobile_phone",
     "preferred_contact_method", "description", "status", "street", "city", "county", "postal_code", "country",
+    "name_key", "business_phone_key", "mobile_phone_key",
     "owner_id", "created_at", "created_by_id", "modified_at", "modified_by_id",
 ]
 OPPORTUNITY_COLUMNS = [
@@ -166,6 +168,33 @@ TABLES = [
     (InvoiceLine, LINE_COLUMNS),
     (Activity, ACTIVITY_COLUMNS),
 ]
+
+
+# A pronounceable word made from an account's id, so that every generated company's name is its own (as in a
+# real customer base) and the duplicate rules find the planted duplicates, not the generator's repetitions.
+SYLLABLES = ["ra", "lo", "mi", "te", "ca", "nu", "vi", "so", "de", "pa", "li", "ro", "ma", "ne", "ti", "va",
+             "co", "be", "du", "si"]
+# How a planted duplicate differs from its original: its name written another way (same name key), the same
+# website written another way, or the same main phone written another way.
+PLANTED_KINDS = ("name", "website", "main_phone")
+PLANTED_MARK = "Planted duplicate of account "
+
+
+def id_word(number):
+    syllables = []
+    while True:
+        number, digit = divmod(number, len(SYLLABLES))
+        syllables.append(SYLLABLES[digit])
+        if not number:
+            break
+    return "".join(syllables).capitalize()
+
+
+def unique_phone(prefix, number, multiplier):
+    """A Romanian number of ``prefix`` (2: landline, 3, 7: mobile) that no other ``number`` below 10^8 gets."""
+    digits = f"{(number * multiplier) % 10**8:08d}"
+    written = f"+40 {prefix}{digits[:2]} {digits[2:5]} {digits[5:]}"
+    return written, f"+40{prefix}{digits}"
 
 
 def ascii_slug(text):
@@ -217,6 +246,7 @@ class Generator:
         self.people = [
             (first, last, ascii_slug(first), ascii_slug(last)) for first in FIRST_NAMES for last in LAST_NAMES
         ]
+        self.person_keys = {(first, last): person_name_key(first, last) for first, last, _a, _b in self.people}
         # SQLite checks the totals constraint in floating point; keep the templates whose sum is exact there too.
         templates = (self._invoice_template() for _ in range(5000))
         self.invoice_templates = [
@@ -286,19 +316,28 @@ class Generator:
             else:
                 self.activity(batch, account_id=account_id)
 
+    def company(self, account_id):
+        """A company name of its own (a word made from the id between the generator's words), and its slug."""
+        word, trade, suffix = self.pick(COMPANY_WORDS), self.pick(COMPANY_TRADES), self.pick(COMPANY_SUFFIXES[:4])
+        name = f"{word} {id_word(account_id)} {trade} {suffix}"
+        return name, ascii_slug(f"{word}{trade}")
+
     def account(self, batch, *, contacts, deals, with_primary, activities=0):
         pick = self.pick
         account_id = self.take_id(Account)
-        name, slug = pick(self.companies)
+        name, slug = self.company(account_id)
         city, county, postal_code, country = pick(CITIES)
         contact_ids = [self.contact(batch, account_id=account_id) for _ in range(contacts)]
+        phone, phone_e164 = unique_phone(2, account_id, 7919)
+        website = f"https://www.{slug}{account_id}.example.ro"
         batch.rows[Account].append((
             account_id, name, f"ACC-{account_id:08d}", pick(RELATIONSHIP_TYPES), pick(INDUSTRIES),
-            pick(self.phones), f"office@{slug}{account_id}.example.ro", f"https://www.{slug}{account_id}.example.ro",
+            phone, f"office@{slug}{account_id}.example.ro", website,
             f"{pick(STREETS)} {self.random.randrange(1, 200)}", city, county, postal_code, country,
             Decimal(self.random.randrange(10_000, 500_000_000)), pick(CURRENCIES), self.random.randrange(1, 5000),
             "", None, contact_ids[0] if with_primary and contact_ids else None,
-            "active" if self.random.random() < 0.9 else "inactive", *self.audit(),
+            "active" if self.random.random() < 0.9 else "inactive",
+            company_name_key(name), website_key(website), phone_e164, *self.audit(),
         ))
         opportunity_ids = []
         for number in range(deals):
@@ -308,16 +347,46 @@ class Generator:
         self.activities_of(batch, activities, account_id=account_id, contact_ids=contact_ids,
                            opportunity_ids=opportunity_ids)
 
+    def planted_duplicate(self, batch, original, kind):
+        """Another account for the company of ``original`` (an account row just generated), differing from it
+        the way ``kind`` says, and marked in its description so that the benchmark can measure recall."""
+        pick = self.pick
+        account_id = self.take_id(Account)
+        row = dict(zip(ACCOUNT_COLUMNS, original, strict=True))
+        name, slug = self.company(account_id)
+        website = f"https://www.{slug}{account_id}.example.ro"
+        phone, phone_e164 = unique_phone(2, account_id, 7919)
+        if kind == "name":
+            # The same company written another way: capitals, no diacritics, the legal form with dots.
+            words = row["name"].split()
+            name = " ".join(words[:-1]).upper().translate(str.maketrans("ĂÂÎȘŞȚŢ", "AAISSTT")) + " S.R.L."
+        elif kind == "website":
+            website = row["website"].replace("https://www.", "http://") + "/contact"
+        else:
+            phone = "0" + row["phone_key"][3:]
+            phone_e164 = row["phone_key"]
+        city, county, postal_code, country = pick(CITIES)
+        batch.rows[Account].append((
+            account_id, name, f"ACC-{account_id:08d}", row["relationship_type"], row["industry"], phone,
+            f"office@{slug}{account_id}.example.ro", website, f"{pick(STREETS)} {self.random.randrange(1, 200)}",
+            city, county, postal_code, country, Decimal(self.random.randrange(10_000, 500_000_000)),
+            pick(CURRENCIES), self.random.randrange(1, 5000), f"{PLANTED_MARK}{row['id']} ({kind})", None, None,
+            "active", company_name_key(name), website_key(website), phone_e164, *self.audit(),
+        ))
+
     def contact(self, batch, *, account_id):
         pick = self.pick
         contact_id = self.take_id(Contact)
         first, last, first_slug, last_slug = pick(self.people)
         city, county, postal_code, country = pick(CITIES)
+        business, business_e164 = unique_phone(3, contact_id, 104729)
+        mobile, mobile_e164 = unique_phone(7, contact_id, 130363)
         batch.rows[Contact].append((
             contact_id, first, last, pick(JOB_TITLES), account_id,
-            f"{first_slug}.{last_slug}{contact_id}@example.com", pick(self.phones), pick(self.phones),
+            f"{first_slug}.{last_slug}{contact_id}@example.com", business, mobile,
             pick(CONTACT_METHODS), "", "active" if self.random.random() < 0.95 else "inactive",
-            f"{pick(STREETS)} {self.random.randrange(1, 200)}", city, county, postal_code, country, *self.audit(),
+            f"{pick(STREETS)} {self.random.randrange(1, 200)}", city, county, postal_code, country,
+            self.person_keys[(first, last)], business_e164, mobile_e164, *self.audit(),
         ))
         return contact_id
 
@@ -383,6 +452,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--activities", type=int, default=5, help="Activities of each account.")
         parser.add_argument("--large-activities", type=int, default=20000, help="Activities of each large account.")
+        parser.add_argument(
+            "--duplicates", type=int, default=None,
+            help="Planted duplicate accounts among them, to measure the duplicate detection's recall "
+            "(default: 3 per 1,000 accounts).",
+        )
         parser.add_argument("--batch", type=int, default=5000, help="Accounts per transaction.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for repeatable data.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar.")
@@ -410,6 +484,10 @@ class Command(BaseCommand):
         owners = self.owner_ids()
         if options["activities"] < 0 or options["large_activities"] < 0:
             raise CommandError("--activities and --large-activities must be at least 0.")
+        planted = options["duplicates"] if options["duplicates"] is not None else accounts * 3 // 1000
+        if not 0 <= planted <= accounts - large:
+            raise CommandError(f"--duplicates must be between 0 and the regular accounts ({accounts - large}).")
+        options["duplicates"] = planted
         plan = self.plan(accounts, large, options["large_contacts"], options["large_deals"], options)
         first_ids = self.reserve_ids(plan)
         generator = Generator(owners=owners, first_ids=first_ids, seed=options["seed"], rates=self.ensure_rates())
@@ -453,6 +531,9 @@ class Command(BaseCommand):
     def load(self, generator, accounts, large, options, started):
         done = 0
         standalone_left = accounts // 20
+        planted, planted_left = 0, options["duplicates"]
+        # Every step-th regular account gets a planted duplicate, by turns of each kind.
+        step = max((accounts - large) // planted_left, 1) if planted_left else 0
         while done < accounts:
             size = min(options["batch"], accounts - done)
             batch = Batch()
@@ -465,6 +546,11 @@ class Command(BaseCommand):
                     with_primary=number % 4 != 3,
                     activities=options["large_activities"] if is_large else options["activities"],
                 )
+                if planted_left and not is_large and (number - large) % step == step - 1:
+                    generator.planted_duplicate(
+                        batch, batch.rows[Account][-1], PLANTED_KINDS[planted % len(PLANTED_KINDS)]
+                    )
+                    planted, planted_left = planted + 1, planted_left - 1
             share = min(standalone_left, size // 20 + 1)
             for _ in range(share):
                 generator.contact(batch, account_id=None)
@@ -528,7 +614,7 @@ class Command(BaseCommand):
         regular = accounts - large
         deals = regular + large * large_deals
         return {
-            Account: accounts,
+            Account: accounts + options["duplicates"],
             Contact: regular * 3 + large * large_contacts + accounts // 20,
             Opportunity: deals,
             Invoice: deals,
