@@ -52,7 +52,11 @@ def test_a_manager_merges_two_accounts_from_the_list_and_undoes_it(page):
     page.locator(f"input[name=selected][value='{master.pk}']").check()
     page.locator(f"input[name=selected][value='{twin.pk}']").check()
     page.get_by_role("button", name="Merge", exact=True).click()
-    expect(page.get_by_role("heading", name="Master record")).to_be_visible()
+    expect(page.get_by_role("heading", name="Master record", exact=True)).to_be_visible()
+    # The master is chosen first; the fields' choices then default to its values.
+    page.locator("form.merge-master").get_by_role("radio", name=re.compile("^Altex România SRL")).check()
+    page.get_by_role("button", name="Use as master record").click()
+    expect(page.locator("form.merge-fields thead")).to_contain_text("Altex România SRL Master record")
     assert axe_violations(page) == [], describe(axe_violations(page))
     # The master keeps its name, takes the other's city and number.
     page.get_by_role("radio", name="Piatra Neamț").check()

@@ -1,6 +1,7 @@
 """The pages: "Duplicate records found" on the record forms, Merge, its result and undo, and the Duplicates page."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Account
@@ -62,12 +63,14 @@ def test_a_new_contact_with_an_email_on_file_asks_first(client, salesperson):
 
 def test_the_form_check_costs_a_fixed_number_of_queries(client, salesperson, carpati, django_assert_max_num_queries):
     client.force_login(salesperson)
-    with django_assert_max_num_queries(14):
+    # The page's own (session, user, permissions...) and the check's: 2, and 5 more on PostgreSQL's fuzzy rule.
+    limit = 12 + (5 if connection.vendor == "postgresql" else 0)
+    with django_assert_max_num_queries(limit):
         client.post(reverse("accounts:create"), ACCOUNT)
     for number in range(20):
         account_create(actor=salesperson, name=f"Grupul Carpați Holding S.A. {number}")
         account_create(actor=salesperson, name="Grupul Carpati Holding")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(limit):
         response = client.post(reverse("accounts:create"), ACCOUNT)
     assert response.content.decode().count("Same account name") == 10  # the first ten found
 
