@@ -13,7 +13,7 @@ BENCH_DB ?= postgres://postgres@127.0.0.1:5432/crm_bench
 # make load: the database gunicorn serves (the large benchmark one by default); LOAD_IMPORT_COMMAND runs beside it.
 LOAD_DB ?= $(BENCH_DB)_1000000
 
-.PHONY: install run serve test test-postgres test-browser check bench bench-imports bench-pages load lock messages clean
+.PHONY: install run serve test test-postgres test-browser check bench bench-imports bench-pages bench-duplicates load lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "Python 3.12 or newer is needed" or 0)'
@@ -65,7 +65,7 @@ check: install
 	$(BIN)/ruff check .
 
 # Every benchmark, printing its figures.
-bench: bench-imports bench-pages
+bench: bench-imports bench-pages bench-duplicates
 
 # Imports: 100,000 accounts and contacts from CSV and XLSX into SQLite and PostgreSQL, against the baseline;
 # then 100,000 accounts re-imported into 1,000,000 (PostgreSQL), against the same file into an empty table.
@@ -76,6 +76,11 @@ bench-imports: install
 # Page times at 10,000 and 1,000,000 accounts on PostgreSQL (seeds each database once, then reuses it).
 bench-pages: install
 	$(BIN)/python tests/bench/pages.py --database-prefix $(BENCH_DB)
+
+# Duplicate detection on the 1,000,000-account database bench-pages seeds: the check before a save, the
+# scan of all accounts and contacts, and the recall on seed_scale's planted duplicates.
+bench-duplicates: install
+	DATABASE_URL=$(BENCH_DB)_1000000 DB_STATEMENT_TIMEOUT_MS=0 $(BIN)/python tests/bench/bench_duplicates.py
 
 # 20 signed-in users for 60 s against gunicorn on 127.0.0.1, with a background import running.
 load: install

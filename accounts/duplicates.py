@@ -65,6 +65,11 @@ def keep_linked(label, field_name, master, subordinate):
     return master.ancestor_ids(start=master.parent_account_id)
 
 
+def keep_on_undo(master):
+    """What an undo leaves with the master although it came from the subordinate: its primary contact now."""
+    return {"contacts.Contact": {master.primary_contact_id}} if master.primary_contact_id else {}
+
+
 def _merge(**kwargs):
     from accounts.services import account_merge
 
@@ -146,6 +151,6 @@ ACCOUNTS = register(
         ),
         related_counts=related_counts,
         merge=_merge,
-        extra={"keep_linked": keep_linked},
+        extra={"keep_linked": keep_linked, "keep_on_undo": keep_on_undo},
     )
 )

@@ -116,9 +116,15 @@ class Account(OwnedRecord, PostalAddress):
         _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
     # The duplicate rules' keys (crm.duplicates.keys), set from the fields they are made of on every save.
-    name_key = models.CharField(_("name as compared"), max_length=200, blank=True, editable=False)
-    website_key = models.CharField(_("website domain"), max_length=255, blank=True, editable=False)
-    phone_key = models.CharField(_("main phone as E.164"), max_length=20, blank=True, editable=False)
+    name_key = models.CharField(
+        _("name as compared"), max_length=200, blank=True, editable=False, default="", db_default=""
+    )
+    website_key = models.CharField(
+        _("website domain"), max_length=255, blank=True, editable=False, default="", db_default=""
+    )
+    phone_key = models.CharField(
+        _("main phone as E.164"), max_length=20, blank=True, editable=False, default="", db_default=""
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

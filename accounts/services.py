@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, account_number_key
 from crm import permissions
-from crm.duplicates.merge import SUBORDINATE, merge_records
+from crm.duplicates.merge import SUBORDINATE, merge_records, refuse_reactivating_merged
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
@@ -50,6 +50,7 @@ def account_set_status(*, account: Account, status: str, actor) -> Account:
     """Activate or deactivate an account."""
     if status not in RecordStatus.values:
         raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
+    refuse_reactivating_merged(account, status)
     account.status = status
     kind = ChangeKind.ACTIVATED if status == RecordStatus.ACTIVE else ChangeKind.DEACTIVATED
     return record_save(account, actor=actor, fields=["status"], kind=kind)

@@ -63,11 +63,19 @@ def primary_contact_moves(master, subordinate, *, actor, now, move):
     others (the subordinate leaves its account) have none."""
     from accounts.models import Account
 
+    entries = []
+    # The master leaving its own account for the subordinate's: that account no longer has it as primary contact.
+    left = Contact._base_manager.filter(pk=master.pk).values_list("account_id", flat=True).first()
+    if left is not None and left != master.account_id:
+        elsewhere = Account._base_manager.filter(primary_contact=master).exclude(pk=left).values_list("pk", flat=True)
+        cleared = move(label="accounts.Account", field_name="primary_contact", source=master, target=None,
+                       actor=actor, now=now, exclude=list(elsewhere))
+        if cleared:
+            entries.append(["accounts.Account", "primary_contact", cleared, "cleared", "master"])
     accounts = list(Account._base_manager.filter(primary_contact=subordinate).values_list("pk", flat=True))
     if not accounts:
-        return []
+        return entries
     others = [pk for pk in accounts if pk != master.account_id]
-    entries = []
     moved = move(
         label="accounts.Account",
         field_name="primary_contact",

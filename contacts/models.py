@@ -62,9 +62,15 @@ class Contact(OwnedRecord, PostalAddress):
         _("status"), max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
     # The duplicate rules' keys (crm.duplicates.keys), set from the fields they are made of on every save.
-    name_key = models.CharField(_("name as compared"), max_length=170, blank=True, editable=False)
-    business_phone_key = models.CharField(_("business phone as E.164"), max_length=20, blank=True, editable=False)
-    mobile_phone_key = models.CharField(_("mobile phone as E.164"), max_length=20, blank=True, editable=False)
+    name_key = models.CharField(
+        _("name as compared"), max_length=170, blank=True, editable=False, default="", db_default=""
+    )
+    business_phone_key = models.CharField(
+        _("business phone as E.164"), max_length=20, blank=True, editable=False, default="", db_default=""
+    )
+    mobile_phone_key = models.CharField(
+        _("mobile phone as E.164"), max_length=20, blank=True, editable=False, default="", db_default=""
+    )
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,

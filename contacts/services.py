@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from contacts.models import Contact
 from crm import permissions
+from crm.duplicates.merge import refuse_reactivating_merged
 from crm.history.models import ChangeKind
 from crm.history.services import record_bulk_change, record_change
 from crm.models import RecordStatus
@@ -123,6 +124,7 @@ def contact_set_status(*, contact: Contact, status: str, actor) -> Contact:
     """Activate or deactivate a contact."""
     if status not in RecordStatus.values:
         raise ValidationError({"status": _("Unknown status.")}, code="invalid_status")
+    refuse_reactivating_merged(contact, status)
     contact.status = status
     kind = ChangeKind.ACTIVATED if status == RecordStatus.ACTIVE else ChangeKind.DEACTIVATED
     return record_save(contact, actor=actor, fields=["status"], kind=kind)

@@ -39,17 +39,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="account",
             name="name_key",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="name as compared"),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=200, verbose_name="name as compared"),
         ),
         migrations.AddField(
             model_name="account",
             name="phone_key",
-            field=models.CharField(blank=True, editable=False, max_length=20, verbose_name="main phone as E.164"),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=20, verbose_name="main phone as E.164"),
         ),
         migrations.AddField(
             model_name="account",
             name="website_key",
-            field=models.CharField(blank=True, editable=False, max_length=255, verbose_name="website domain"),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=255, verbose_name="website domain"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         AddIndexConcurrently(

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="business_phone_key",
-            field=models.CharField(blank=True, editable=False, max_length=20, verbose_name="business phone as E.164"),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=20, verbose_name="business phone as E.164"),
         ),
         migrations.AddField(
             model_name="contact",
@@ -44,12 +44,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="mobile_phone_key",
-            field=models.CharField(blank=True, editable=False, max_length=20, verbose_name="mobile phone as E.164"),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=20, verbose_name="mobile phone as E.164"),
         ),
         migrations.AddField(
             model_name="contact",
             name="name_key",
-            field=models.CharField(blank=True, editable=False, max_length=170, verbose_name="name as compared"),
+            field=models.CharField(blank=True, db_default="", default="", editable=False, max_length=170, verbose_name="name as compared"),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
         AddIndexConcurrently(

@@ -24,7 +24,7 @@ from crm.duplicates.models import RecordMerge
 from crm.history.models import ChangeKind, RecordType
 from crm.history.services import record_bulk_change
 from crm.models import RecordStatus
-from crm.services import record_current, record_save, record_sync
+from crm.services import record_save, record_sync
 
 MASTER, SUBORDINATE = "master", "subordinate"
 IMPORT_LINKS = "crm.ImportJobRecord"
@@ -38,6 +38,15 @@ def can_merge(user, master, subordinate) -> bool:
     if user.has_perm("duplicates.merge_any_record"):
         return True
     return master.owner_id == user.pk and subordinate.owner_id == user.pk
+
+
+def refuse_reactivating_merged(record, status):
+    """A record merged into another comes back only by undoing the merge (which moves its records back too)."""
+    if status == RecordStatus.ACTIVE and getattr(record, "merged_into_id", None) is not None:
+        raise ValidationError(
+            _("%(record)s was merged into another record: undo the merge to have it back.") % {"record": record},
+            code="merged_record",
+        )
 
 
 def taken_fields(kind, fields) -> dict:
@@ -100,7 +109,9 @@ def _move(*, label, field_name, source, target, actor, now, exclude=()):
     """Point ``field_name`` of the ``label`` records that point to ``source`` at ``target`` (None clears it),
     with their history; return [[id, version after]] of those moved."""
     model = apps.get_model(label)
+    # Locked as read (in id order), so that an edit of one of them meanwhile waits rather than being undone.
     queryset = model._base_manager.filter(**{field_name: source}).exclude(pk__in=list(exclude))
+    queryset = queryset.select_for_update().order_by("pk")
     has_version = any(field.name == "version" for field in model._meta.concrete_fields)
     rows = list(queryset.values_list("pk", "version") if has_version else queryset.values_list("pk", flat=True))
     if not rows:
@@ -118,7 +129,7 @@ def _move(*, label, field_name, source, target, actor, now, exclude=()):
     values = {field_name: target}
     if has_version:
         values.update(version=F("version") + 1, modified_by=actor, modified_at=now)
-    model._base_manager.filter(pk__in=ids).update(**values)
+    model._base_manager.filter(pk__in=ids, **{field_name: source}).update(**values)
     return moved
 
 
@@ -248,22 +259,25 @@ def merge_undo(*, merge: RecordMerge, kind, actor) -> list[str]:
         _("You can undo a merge only of records you may change."),
     )
     kept, now = [], timezone.now()
+    # The master's primary contact (say) stays with it, whoever it came from: the master chose it since.
+    staying = kind.extra.get("keep_on_undo", lambda *args: {})(master)
     # The links moved, back where they were, unless changed since.
-    for label, field_name, rows, how in merge.moved:
+    for entry in merge.moved:
+        label, field_name, rows, how = entry[:4]
+        back_to = master if len(entry) > 4 and entry[4] == MASTER else subordinate
         related = apps.get_model(label)
         ids = [pk for pk, _version in rows]
         versions = dict(map(tuple, rows))
         current_value = master.pk if how == "moved" else None
         has_version = any(field.name == "version" for field in related._meta.concrete_fields)
-        stored = related._base_manager.filter(pk__in=ids)
+        stored = related._base_manager.filter(pk__in=ids).select_for_update().order_by("pk")
         stored = stored.values_list("pk", field_name, *(("version",) if has_version else ()))
+        field = related._meta.get_field(field_name)
         back = []
         for row in stored:
             pk, value = row[0], row[1]
-            field = related._meta.get_field(field_name)
-            value = getattr(value, "pk", value)
             unchanged = value == current_value and (not has_version or row[2] == versions.get(pk))
-            if unchanged:
+            if unchanged and pk not in staying.get(label, ()):
                 back.append(pk)
             else:
                 record = related._base_manager.filter(pk=pk).first()
@@ -272,73 +286,79 @@ def merge_undo(*, merge: RecordMerge, kind, actor) -> list[str]:
                     % {"record": record, "field": field.verbose_name}
                 )
         if back:
-            _move_back(related, field_name, back, subordinate, actor, now, label)
+            _move_back(related, field_name, back, back_to, actor, now, label, current_value)
     # The master's fields, back unless changed since.
-    master_fields = []
+    master_values = {}
     for name, old in merge.master_before.items():
         field = model._meta.get_field(name)
         if _json(getattr(master, field.attname)) == merge.master_after.get(name):
-            setattr(master, field.attname, field.to_python(old) if old is not None else None)
-            master_fields.append(name)
+            master_values[name] = field.to_python(old) if old is not None else None
         else:
             kept.append(
                 _("The master's %(field)s was changed after the merge and keeps its new value.")
                 % {"field": field.verbose_name}
             )
+    # The subordinate's, as they were, unless changed since (its status is still the merge's inactive, a field
+    # the merge cleared is still empty).
+    subordinate_values = {}
+    for name, value in merge.subordinate_before.items():
+        field = model._meta.get_field(name)
+        now_value = getattr(subordinate, field.attname)
+        left_by_merge = RecordStatus.INACTIVE if name == "status" else None
+        if now_value in (left_by_merge, "", None):
+            subordinate_values[name] = field.to_python(value) if value is not None else None
+        else:
+            kept.append(
+                _("The subordinate's %(field)s was changed after the merge and keeps its new value.")
+                % {"field": field.verbose_name}
+            )
+    # The master first (it gives back an account number the subordinate takes again), each record with every
+    # value that still fits; one that does not (taken since, or no longer valid) stays as it is, and is listed.
+    given = _restore(master, master_values, kept, _("The master's %(field)s could not be given back: %(reason)s"))
     record_save(
         master,
         actor=actor,
-        fields=master_fields,
+        fields=given,
         kind=ChangeKind.MERGE_UNDONE,
         extra_changes={"merged_record": [str(subordinate), ""]},
     )
-    # The subordinate, as it was.
-    restored = []
-    for name, value in merge.subordinate_before.items():
-        field = model._meta.get_field(name)
-        setattr(subordinate, field.attname, field.to_python(value) if value is not None else None)
-        restored.append(name)
     subordinate.merged_into = None
-    try:
-        with transaction.atomic():
-            record_save(
-                subordinate,
-                actor=actor,
-                fields=["merged_into", *restored],
-                kind=ChangeKind.MERGE_UNDONE,
-                extra_changes={"merged_record": [str(master), ""]},
-            )
-    except ValidationError as error:
-        # A value it gave up no longer fits (an account number someone took since, a primary contact who stayed
-        # with the master): the others are given back, these stay as they are, and are listed.
-        refused = error.error_dict if hasattr(error, "error_dict") else {name: error.error_list for name in restored}
-        fresh = record_current(subordinate)
-        subordinate.version = fresh.version
-        for name in [name for name in restored if name != "status"]:
-            if name not in refused and NON_FIELD_ERRORS not in refused:
-                continue
-            field = model._meta.get_field(name)
-            setattr(subordinate, field.attname, getattr(fresh, field.attname))
-            restored.remove(name)
-            reasons = " ".join(message for item in refused.get(name, []) for message in ValidationError(item).messages)
-            kept.append(
-                _("The subordinate's %(field)s could not be given back: %(reason)s")
-                % {"field": field.verbose_name, "reason": reasons or _("it no longer fits.")}
-            )
-        subordinate.merged_into = None
-        record_save(
-            subordinate,
-            actor=actor,
-            fields=["merged_into", *restored],
-            kind=ChangeKind.MERGE_UNDONE,
-            extra_changes={"merged_record": [str(master), ""]},
-        )
+    given = _restore(
+        subordinate, subordinate_values, kept, _("The subordinate's %(field)s could not be given back: %(reason)s")
+    )
+    record_save(
+        subordinate,
+        actor=actor,
+        fields=["merged_into", *given],
+        kind=ChangeKind.MERGE_UNDONE,
+        extra_changes={"merged_record": [str(master), ""]},
+    )
     merge.undone_at, merge.undone_by = now, actor
     merge.save(update_fields=["undone_at", "undone_by"])
     return kept
 
 
-def _move_back(related, field_name, ids, subordinate, actor, now, label):
+def _restore(record, values, kept, refusal) -> list:
+    """Set ``values`` ({field name: value}) on ``record``, each only if the record still validates with it
+    (the database's constraints included); return the names set, noting the others in ``kept``."""
+    model = type(record)
+    given = []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        before = getattr(record, field.attname)
+        setattr(record, field.attname, value)
+        try:
+            record.full_clean()
+        except ValidationError as error:
+            setattr(record, field.attname, before)
+            messages = error.message_dict.get(name) or error.message_dict.get(NON_FIELD_ERRORS) or error.messages
+            kept.append(refusal % {"field": field.verbose_name, "reason": " ".join(messages)})
+            continue
+        given.append(name)
+    return given
+
+
+def _move_back(related, field_name, ids, subordinate, actor, now, label, current_value=None):
     if label == IMPORT_LINKS:
         related._base_manager.filter(pk__in=ids).update(object_id=subordinate.pk)
         return
@@ -354,4 +374,4 @@ def _move_back(related, field_name, ids, subordinate, actor, now, label):
     values = {field_name: subordinate}
     if has_version:
         values.update(version=F("version") + 1, modified_by=actor, modified_at=now)
-    related._base_manager.filter(pk__in=ids).update(**values)
+    related._base_manager.filter(pk__in=ids, **{field_name: current_value}).update(**values)

@@ -8,10 +8,11 @@ the create and edit check's alone: comparing every name with every other is beyo
 
 import datetime
 import itertools
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,21 @@ STALE_AFTER = datetime.timedelta(hours=2)
 UNFINISHED = (ScanState.QUEUED, ScanState.RUNNING)
 
 
+@contextmanager
+def without_statement_timeout():
+    """On PostgreSQL, lift the web's statement timeout on this connection for the scan's whole-table queries."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout TO DEFAULT")
+
+
 def can_find_duplicates(user) -> bool:
     return user.has_perm("duplicates.find_duplicates")
 
@@ -37,7 +53,9 @@ def duplicates_scan_start(*, kind, actor):
         can_find_duplicates(actor), _("Only Sales Managers and System Administrators run duplicate detection.")
     )
     stale = timezone.now() - STALE_AFTER
-    DuplicateScan.objects.filter(model=kind.model_label, state=ScanState.RUNNING, started_at__lt=stale).update(
+    # A job running (or queued, its task lost) this long lost its worker: it no longer holds the place.
+    lost = Q(state=ScanState.RUNNING, started_at__lt=stale) | Q(state=ScanState.QUEUED, requested_at__lt=stale)
+    DuplicateScan.objects.filter(lost, model=kind.model_label).update(
         state=ScanState.FAILED, finished_at=timezone.now(), error=_("The worker stopped before the job finished.")
     )
     rules, _fuzzy = active_rules(kind)
@@ -68,7 +86,8 @@ def duplicates_scan_run(scan_id) -> DuplicateScan:
         return scan  # run already, or by another worker
     try:
         kind = next(kind for kind in _kinds() if kind.model_label == scan.model)
-        groups, scanned = find_groups(kind, rule_keys=scan.rules)
+        with without_statement_timeout():  # each rule's query reads the whole table
+            groups, scanned = find_groups(kind, rule_keys=scan.rules)
         with transaction.atomic():
             DuplicateGroup.objects.bulk_create(
                 (
@@ -84,7 +103,8 @@ def duplicates_scan_run(scan_id) -> DuplicateScan:
                 batch_size=1000,
             )
             DuplicateGroup.objects.filter(scan__model=scan.model, scan_id__lt=scan.pk).delete()
-            DuplicateScan.objects.filter(pk=scan.pk).update(
+            # Still running: not taken for lost (and failed) meanwhile.
+            DuplicateScan.objects.filter(pk=scan.pk, state=ScanState.RUNNING).update(
                 state=ScanState.DONE, finished_at=timezone.now(), records_scanned=scanned, groups_found=len(groups)
             )
     except Exception as error:
@@ -105,7 +125,7 @@ def _kinds():
 def _rule_rows(kind, rule):
     """(SQL, params) of the rows (k0[, k1...], rid) of the rule's stored keys, every column of a rule that
     compares several (a contact's phones) as one column, empty keys left out."""
-    base = kind.model._base_manager.filter(merged_into__isnull=True)
+    base = kind.model._base_manager.filter(merged_into__isnull=True).order_by()  # no sort inside the subqueries
     base = rule.queryset(base)
     if rule.where is not None:
         base = base.filter(rule.where)
@@ -191,7 +211,9 @@ def group_dismiss(*, group, actor):
     """ "Not a duplicate" for a whole group: each pair of its records is remembered, and the group goes."""
     from crm.duplicates.services import not_duplicate_mark
 
-    kind = next(kind for kind in _kinds() if kind.model_label == group.scan.model)
+    kind = next((kind for kind in _kinds() if kind.model_label == group.scan.model), None)
+    if kind is None:
+        raise ValidationError(_("These records are no longer a group."), code="group_gone")
     records = list(kind.visible(actor).filter(pk__in=group.record_ids))
     if len(records) < 2:
         raise ValidationError(_("These records are no longer a group."), code="group_gone")

@@ -1,11 +1,14 @@
 """Duplicate detection's pages: the check before a record form saves, the Duplicates page and its jobs,
 "Not a duplicate", Merge and the undo of a merge."""
 
+import logging
+
 from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,6 +47,8 @@ def duplicates_context(duplicates, form) -> dict:
     merge_url = reverse("duplicates:merge", args=[kind_of(record).key]) if record.pk is not None else ""
     return {"duplicates": duplicates, "merge_url": merge_url}
 
+
+logger = logging.getLogger(__name__)
 
 GROUPS_PER_PAGE = 25
 
@@ -135,6 +140,9 @@ def merge_page(request, kind):
             merge = kind.merge(master=master, subordinate=subordinate, fields=form.chosen_fields(), actor=request.user)
         except ValidationError as error:
             form.add_error(None, error_text(error))
+        except OperationalError:  # a deadlock with another merge of linked records: the database chose this one
+            logger.warning("A merge of %s into %s was chosen as a deadlock's victim.", subordinate, master)
+            form.add_error(None, _("Another change to these records was being saved at the same moment. Try again."))
         else:
             messages.success(
                 request,
@@ -310,5 +318,5 @@ def group_dismiss(request, pk):
         messages.error(request, error_text(error))
     else:
         messages.success(request, _("Noted: these records are not duplicates, and will not be offered as such again."))
-    kind = next(key for key, kind in KINDS.items() if kind.model_label == group.scan.model)
+    kind = next((key for key, kind in KINDS.items() if kind.model_label == group.scan.model), "")
     return HttpResponseRedirect(safe_next_url(request, f"{reverse('duplicates:list')}?kind={kind}"))

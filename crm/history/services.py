@@ -100,6 +100,15 @@ def record_bulk_change(*, queryset, actor, kind, field_name, new_value) -> int:
     model = queryset.model
     field = model._meta.get_field(field_name)
     events = []
+    labels = {}  # a link's label, looked up once per linked record rather than once per row
+
+    def shown(value, record, side):
+        if not field.is_relation or value is None:
+            return _json_value(field, value, record, side=side)
+        if value not in labels:
+            labels[value] = _json_value(field, value, record, side=side)
+        return labels[value]
+
     for record in queryset:
         before = {field.attname: getattr(record, field.attname)}
         setattr(record, field.attname, new_value.pk if isinstance(new_value, models.Model) else new_value)
@@ -120,8 +129,8 @@ def record_bulk_change(*, queryset, actor, kind, field_name, new_value) -> int:
                 contact_id=contact_id,
                 changes={
                     field.name: [
-                        _json_value(field, before[field.attname], record, side="old"),
-                        _json_value(field, getattr(record, field.attname), record, side="new"),
+                        shown(before[field.attname], record, "old"),
+                        shown(getattr(record, field.attname), record, "new"),
                     ]
                 },
             )

@@ -54,14 +54,15 @@ CITIES = ["Cluj-Napoca", "București", "Iași", "Timișoara", "Brașov", "Consta
 
 def account_row(index):
     return [f"Compania {index} SRL", f"AC-{index:07d}", "Customer", "Software and IT",
-            f"+40 21 {index % 1000:03d} {index % 10000:04d}", f"office{index}@compania{index}.ro",
+            f"+40 21 {index // 10000 % 1000:03d} {index % 10000:04d}", f"office{index}@compania{index}.ro",
             f"https://compania{index}.ro", f"Str. Mihai Eminescu {index % 200}", CITIES[index % 8], "Cluj", "400001",
             "România", f"{index * 13 % 10000000},50", "RON", str(index % 5000), "Client important"]
 
 
 def contact_row(index, accounts):
     return [FIRST[index % 8], f"Popescu{index}", "Director vânzări", f"AC-{index % accounts:07d}",
-            f"persoana{index}@exemplu.ro", f"+40 21 {index % 1000:03d} 0000", f"+40 7{index % 100000000:08d}",
+            f"persoana{index}@exemplu.ro", f"+40 31 {index // 10000 % 1000:03d} {index % 10000:04d}",
+            f"+40 7{index % 100000000:08d}",
             CITIES[index % 8], "România"]
 
 

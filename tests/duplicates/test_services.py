@@ -85,7 +85,9 @@ def test_a_rule_turned_off_finds_nothing(salesperson):
     DuplicateRule.objects.filter(key="accounts.name").update(active=False)
     # PostgreSQL's fuzzy rule still finds the name alike, as a possible duplicate; off too, nothing.
     if connection.vendor == "postgresql":
-        assert matched(Account(name="S.C. Electrica Furnizare S.A."), salesperson) == {stored.pk: "Similar account name"}
+        assert matched(Account(name="S.C. Electrica Furnizare S.A."), salesperson) == {
+            stored.pk: "Similar account name"
+        }
     DuplicateRule.objects.filter(key="accounts.similar_name").update(active=False)
     assert matched(Account(name="S.C. Electrica Furnizare S.A."), salesperson) == {}
 
@@ -252,6 +254,10 @@ def test_a_merge_is_refused_when_it_cannot_be_done(salesperson):
     with pytest.raises(ValidationError, match="is a child account of"):
         account_merge(master=child, subordinate=subordinate, fields=[], actor=salesperson)
     account_merge(master=master, subordinate=Account.objects.get(pk=subordinate.pk), fields=[], actor=salesperson)
+    from accounts.services import account_set_status
+
+    with pytest.raises(ValidationError, match="undo the merge to have it back"):
+        account_set_status(account=Account.objects.get(pk=subordinate.pk), status="active", actor=salesperson)
     with pytest.raises(ValidationError, match="already been merged"):
         account_merge(master=master, subordinate=Account.objects.get(pk=subordinate.pk), fields=[], actor=salesperson)
     assert RecordMerge.objects.count() == 1
@@ -355,3 +361,34 @@ def test_undo_is_refused_after_its_time(salesperson, settings):
     settings.CRM_MERGE_UNDO_HOURS = 48
     with pytest.raises(PermissionDenied):
         merge_undo(merge=merge, kind=kind_of(Account), actor=other)
+
+
+def test_a_contact_leaving_its_account_in_a_merge_is_no_longer_its_primary_contact(salesperson):
+    dacia, renault = AccountFactory(name="Dacia"), AccountFactory(name="Renault")
+    master = contact_create(actor=salesperson, first_name="Ana", last_name="Pop", account=dacia)
+    account_update(account=dacia, actor=salesperson, primary_contact=master)
+    subordinate = contact_create(actor=salesperson, first_name="Ana", last_name="Pop", account=renault)
+    merge = contact_merge(master=master, subordinate=subordinate, fields={"account": SUBORDINATE}, actor=salesperson)
+    dacia.refresh_from_db()
+    assert dacia.primary_contact is None
+    dacia.full_clean()  # the account is valid: no primary contact who is not one of its contacts
+    assert Contact.objects.get(pk=master.pk).account == renault
+    assert merge_undo(merge=merge, kind=kind_of(Contact), actor=salesperson) == []
+    dacia.refresh_from_db()
+    assert dacia.primary_contact_id == master.pk and Contact.objects.get(pk=master.pk).account == dacia
+
+
+def test_undo_leaves_the_masters_chosen_primary_contact_with_it(salesperson):
+    master = account_create(actor=salesperson, name="Ursus SA")
+    subordinate, contact, *_ = _linked_account(salesperson, name="URSUS")
+    merge = account_merge(master=master, subordinate=subordinate, fields=[], actor=salesperson)
+    moved = Contact.objects.get(pk=contact.pk)
+    # Since the merge the master made the contact that came with the subordinate its primary contact.
+    account_update(account=Account.objects.get(pk=master.pk), actor=salesperson, primary_contact=moved)
+    kept = merge_undo(merge=merge, kind=kind_of(Account), actor=salesperson)
+    assert Contact.objects.get(pk=contact.pk).account_id == master.pk
+    assert Account.objects.get(pk=master.pk).primary_contact_id == contact.pk
+    assert any(contact.last_name in line for line in kept)
+    subordinate.refresh_from_db()
+    assert subordinate.merged_into is None and subordinate.primary_contact is None
+    assert any("primary contact could not be given back" in line for line in kept)
